@@ -1,0 +1,168 @@
+"""What every language spec provides: prompts context, stop rules, program assembly, verdicts."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from humaneval_x.data import Problem
+
+STATUSES = (
+    "passed",
+    "failed",
+    "compile_error",
+    "runtime_error",
+    "timeout",
+    "oom",
+    "sandbox_error",
+)
+
+# Messages that runtimes print when an allocation fails under the memory limit.
+OOM_MARKERS = (
+    "MemoryError",
+    "std::bad_alloc",
+    "java.lang.OutOfMemoryError",
+    "fatal error: runtime: out of memory",
+    "memory allocation of",
+    "JavaScript heap out of memory",
+    "Cannot allocate memory",
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a job: `compile` failures are compile errors, `run` ones are judged."""
+
+    phase: str
+    argv: tuple[str, ...]
+    timeout_s: float
+    memory_mb: int | None = 1024
+    env: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "phase": self.phase,
+            "argv": list(self.argv),
+            "timeout_s": self.timeout_s,
+            "memory_mb": self.memory_mb,
+            "env": dict(self.env),
+        }
+
+
+@dataclass(frozen=True)
+class Program:
+    """The files and commands that test one completion."""
+
+    files: dict[str, str]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What the sandbox reports about one executed step."""
+
+    phase: str
+    exit_code: int | None
+    signal: int | None
+    timed_out: bool
+    duration_s: float
+    stdout_tail: str
+    stderr_tail: str
+
+    @classmethod
+    def from_json(cls, row: dict) -> StepResult:
+        return cls(
+            phase=row["phase"],
+            exit_code=row.get("exit_code"),
+            signal=row.get("signal"),
+            timed_out=bool(row.get("timed_out")),
+            duration_s=float(row.get("duration_s", 0.0)),
+            stdout_tail=row.get("stdout_tail", ""),
+            stderr_tail=row.get("stderr_tail", ""),
+        )
+
+
+SIGKILL = 9
+
+
+class LanguageSpec(ABC):
+    """One HumanEval-X language: everything the harness needs to know about it."""
+
+    key: str  # lowercase key used everywhere: CLI, files, summaries
+    task_prefix: str  # task ids look like f"{task_prefix}/{number}"
+    display_name: str  # name used in translation prompts
+    comment: str  # line-comment marker of the language tag
+    tools: tuple[str, ...]  # executables the local sandbox needs
+    install_hint: str  # how to install them on Debian
+
+    compile_timeout_s: float = 60.0
+    run_timeout_s: float = 10.0
+
+    @property
+    def tag_line(self) -> str:
+        return f"{self.comment} language: {self.display_name}"
+
+    def generation_context(self, problem: Problem) -> str:
+        """Text the model continues in code generation (and that the program starts with)."""
+        return problem.prompt
+
+    def translation_context(self, problem: Problem) -> str:
+        """Text the model continues after the target header in code translation."""
+        return problem.declaration
+
+    def is_finished(self, text: str) -> bool:
+        """Stop rule on newly generated text: the function body is closed."""
+        return text.count("{") + 1 == text.count("}")
+
+    def clean(self, text: str) -> str:
+        """Trim newly generated text to the function it should complete."""
+        cut = text.rfind("}")
+        return text[: cut + 1] if cut >= 0 else text
+
+    @abstractmethod
+    def program(self, problem: Problem, context: str, completion: str) -> Program:
+        """Assemble the test program of one completion."""
+
+    def classify(self, results: list[StepResult]) -> str:
+        """Turn the executed steps of a job into one status."""
+        if not results:
+            return "sandbox_error"
+        last = results[-1]
+        if last.timed_out:
+            return "timeout"
+        if last.exit_code == 0 and last.signal is None and not self.assertion_failed(last):
+            return "passed"
+        if last.phase == "compile":
+            return "oom" if self.out_of_memory(last) else "compile_error"
+        if self.out_of_memory(last):
+            return "oom"
+        if self.assertion_failed(last):
+            return "failed"
+        return "runtime_error"
+
+    def out_of_memory(self, result: StepResult) -> bool:
+        text = result.stdout_tail + result.stderr_tail
+        return any(marker in text for marker in OOM_MARKERS) or (
+            result.signal == SIGKILL and not result.timed_out
+        )
+
+    @abstractmethod
+    def assertion_failed(self, result: StepResult) -> bool:
+        """Whether a run step ended because a test assertion did not hold."""
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def cut_at_last(text: str, marker: str) -> str:
+    """Cut `text` at the last occurrence of `marker`, if any."""
+    index = text.rfind(marker)
+    return text[:index] if index >= 0 else text
+
+
+def used_packages(code: str, candidates: list[str]) -> list[str]:
+    """Go import paths whose package name is referenced as `name.` in `code`."""
+    return [p for p in candidates if re.search(rf"\b{re.escape(p.split('/')[-1])}\.", code)]

@@ -1,0 +1,62 @@
+"""Go: `go test -c` against testify in GOPATH mode, then run the test binary."""
+
+from __future__ import annotations
+
+from humaneval_x.data import Problem
+from humaneval_x.languages.base import (
+    LanguageSpec,
+    Program,
+    Step,
+    StepResult,
+    cut_at_last,
+    used_packages,
+)
+
+# Standard packages a completion may use without the prompt importing them.
+STD_PACKAGES = [
+    "bytes", "crypto/md5", "encoding/hex", "fmt", "math", "math/rand", "regexp", "sort",
+    "strconv", "strings", "time", "unicode",
+]  # fmt: skip
+GO_ENV = {
+    "GO111MODULE": "off",
+    "GOPATH": "{toolchains}/go/gopath:/usr/share/gocode",
+    "GOCACHE": "{toolchains}/go/cache",
+    "CGO_ENABLED": "0",
+}
+
+
+class Go(LanguageSpec):
+    key = "go"
+    task_prefix = "Go"
+    display_name = "Go"
+    comment = "//"
+    tools = ("go",)
+    install_hint = "apt-get install golang-go golang-github-stretchr-testify-dev"
+
+    def clean(self, text: str) -> str:
+        text = cut_at_last(cut_at_last(text, "\n//"), "\nfunc main(")
+        return super().clean(text)
+
+    def program(self, problem: Problem, context: str, completion: str) -> Program:
+        imports = problem.extra.get("import", "")
+        body = context.replace(imports, "", 1) + completion + "\n" + problem.test
+        declared = [line.strip().strip('"') for line in imports.splitlines() if '"' in line]
+        packages = used_packages(body, sorted(set(declared) | set(STD_PACKAGES)))
+        import_block = "import (\n" + "".join(f'    "{p}"\n' for p in packages) + ")\n"
+        source = problem.extra["test_setup"] + "\n" + (import_block if packages else "") + body
+        return Program(
+            files={"main_test.go": source + "\n"},
+            steps=(
+                Step(
+                    "compile",
+                    ("go", "test", "-c", "-vet=off", "-o", "main.test", "main_test.go"),
+                    self.compile_timeout_s,
+                    memory_mb=None,
+                    env=GO_ENV,
+                ),
+                Step("run", ("./main.test", "-test.v"), self.run_timeout_s, None),
+            ),
+        )
+
+    def assertion_failed(self, result: StepResult) -> bool:
+        return result.exit_code == 1 and "--- FAIL" in result.stdout_tail

@@ -1,0 +1,45 @@
+"""Java: javac then java; the tests throw AssertionError when an answer is wrong."""
+
+from __future__ import annotations
+
+from humaneval_x.data import Problem
+from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+
+# The JVM reserves far more address space than it uses, so its heap flag bounds memory.
+JVM_FLAGS = ("-Xmx1g", "-Xss64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+
+
+class Java(LanguageSpec):
+    key = "java"
+    task_prefix = "Java"
+    display_name = "Java"
+    comment = "//"
+    tools = ("javac", "java")
+    install_hint = "apt-get install default-jdk-headless"
+
+    def clean(self, text: str) -> str:
+        main = text.find("public static void main")
+        if main >= 0:
+            text = text[:main] + "}"
+        text = super().clean(text)
+        if text.count("{") + 1 == text.count("}"):
+            text += "\n}"
+        return text
+
+    def program(self, problem: Problem, context: str, completion: str) -> Program:
+        source = context + completion + "\n" + problem.test + "\n"
+        return Program(
+            files={"Main.java": source},
+            steps=(
+                Step(
+                    "compile",
+                    ("javac", "-J-Xmx1g", "-encoding", "UTF-8", "-nowarn", "Main.java"),
+                    self.compile_timeout_s,
+                    memory_mb=None,
+                ),
+                Step("run", ("java", *JVM_FLAGS, "-cp", ".", "Main"), self.run_timeout_s, None),
+            ),
+        )
+
+    def assertion_failed(self, result: StepResult) -> bool:
+        return "java.lang.AssertionError" in result.stderr_tail

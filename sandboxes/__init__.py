@@ -1,0 +1,1 @@
+"""Sandboxes: the in-sandbox job runner, and the backends (local, docker) that host it."""

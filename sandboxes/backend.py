@@ -1,0 +1,83 @@
+"""The sandbox contract: jobs in, one verdict per job out, whatever hosts the job runner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+JOBRUNNER = Path(__file__).with_name("jobrunner.py")
+
+
+@dataclass(frozen=True)
+class Job:
+    """Files to write and steps to run for one program."""
+
+    id: str
+    language: str
+    files: dict[str, str]
+    steps: list[dict]
+    limits: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "files": self.files, "steps": self.steps, "limits": self.limits}
+
+
+class Backend(ABC):
+    """Where the job runner lives. Use as a context manager so everything is cleaned up."""
+
+    name: str
+
+    @abstractmethod
+    def prepare(self, languages: Iterable[str]) -> None:
+        """Check and set up what the languages need; raise ToolchainError with a remedy."""
+
+    @abstractmethod
+    def run(self, jobs: list[Job]) -> Iterator[dict]:
+        """Yield one verdict per job, as they finish: {"id", "steps", "error"}."""
+
+    @abstractmethod
+    def describe(self) -> dict:
+        """Provenance for summary.json: backend, images, toolchain versions."""
+
+    def close(self) -> None:
+        """Release containers or processes."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def stream_jobs(process: subprocess.Popen, jobs: list[Job]) -> Iterator[dict]:
+    """Feed jobs to a job-runner process and yield its verdicts; a lost job is a sandbox error."""
+
+    def feed() -> None:
+        try:
+            for job in jobs:
+                process.stdin.write(json.dumps(job.to_json()) + "\n")
+                process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+        finally:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    pending = {job.id for job in jobs}
+    for line in process.stdout:
+        verdict = json.loads(line)
+        pending.discard(verdict["id"])
+        yield verdict
+    feeder.join()
+    process.wait()
+    for job_id in sorted(pending):
+        yield {"id": job_id, "steps": [], "error": f"job runner exited ({process.returncode})"}

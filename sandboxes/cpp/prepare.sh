@@ -1,0 +1,11 @@
+#!/bin/sh
+# Check that g++ finds Boost and OpenSSL (the tests include boost/any.hpp and link -lcrypto).
+set -eu
+dest=$(realpath -m "$1")
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+mkdir -p "$dest"
+printf '#include <boost/any.hpp>\n#include <openssl/md5.h>\nint main(){boost::any a=1;unsigned char d[16];MD5((const unsigned char*)"",0,d);return 0;}\n' > "$build/check.cpp"
+PATH=/usr/bin:/bin g++ -w -o "$build/check" "$build/check.cpp" -lcrypto
+"$build/check"
+PATH=/usr/bin:/bin g++ --version | head -n 1 > "$dest/VERSION"

@@ -118,13 +118,13 @@ def parse_json_line(raw: bytes, path: str, line_no: int) -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}:{line_no}: not valid UTF-8 ({exc.reason})") from exc
+        raise InputError(f"{path}, line {line_no}: not valid UTF-8 ({exc.reason})") from exc
     try:
         row = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{line_no}: malformed JSON ({exc.msg})") from exc
+        raise InputError(f"{path}, line {line_no}: malformed JSON ({exc.msg})") from exc
     if not isinstance(row, dict):
-        raise InputError(f"{path}:{line_no}: expected a JSON object")
+        raise InputError(f"{path}, line {line_no}: expected a JSON object")
     return row
 
 
@@ -137,12 +137,12 @@ def _problems(language: str, rows: Iterable[tuple[str, int, dict]]) -> dict[str,
     for path, line_no, row in rows:
         for name in required:
             if not isinstance(row.get(name), str):
-                raise InputError(f"{path}:{line_no}: field {name!r} is missing or not a string")
+                raise InputError(f"{path}, line {line_no}: field {name!r} is missing or not a string")
         task_id = row["task_id"]
         if not task_id.startswith(prefix + "/") or not task_id.split("/")[1].isdigit():
-            raise InputError(f"{path}:{line_no}: field 'task_id' {task_id!r} is not {prefix}/N")
+            raise InputError(f"{path}, line {line_no}: field 'task_id' {task_id!r} is not {prefix}/N")
         if task_id in problems:
-            raise InputError(f"{path}:{line_no}: field 'task_id' {task_id!r} appears twice")
+            raise InputError(f"{path}, line {line_no}: field 'task_id' {task_id!r} appears twice")
         problems[task_id] = Problem(
             task_id=task_id,
             language=language,

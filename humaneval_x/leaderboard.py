@@ -57,16 +57,17 @@ def schema() -> dict:
 
 def validate(data: object, source: str, definition: str | None = None) -> None:
     """Check `data` against the schema (or one of its $defs); InputError names the field."""
-    target = schema() if definition is None else {"$ref": f"#/$defs/{definition}", **_defs()}
+    if definition is not None:
+        target = {"$ref": f"#/$defs/{definition}", "$defs": schema()["$defs"]}
+    else:
+        target = schema()
     _check(data, target, source)
 
 
-def _defs() -> dict:
-    return {"$defs": schema()["$defs"]}
-
-
 def _check(data: object, target: dict, source: str) -> None:
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(target).iter_errors(data))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(target).iter_errors(data)
+    )
     if error is not None:
         raise InputError(f"{source}: {error.json_path}: {error.message}")
 
@@ -96,8 +97,10 @@ def entry_from_run(path: Path) -> dict:
     model = summary.get("model") if isinstance(summary.get("model"), dict) else {}
     metrics = summary.get("metrics") or {}
     missing = [group for group in summary["groups"] if group not in metrics]
-    if missing or not model.get("model"):
-        raise InputError(f"{source}: fields 'model.model' and metrics of {missing} are needed")
+    if missing:
+        raise InputError(f"{source}: field 'metrics' lacks groups {missing}")
+    if not model.get("model"):
+        raise InputError(f"{source}: field 'model.model' is missing")
     entry = {
         "model": model["model"],
         "checkpoint": model.get("checkpoint"),

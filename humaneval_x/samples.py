@@ -38,10 +38,10 @@ def read_samples(path: str | os.PathLike, dataset: Dataset) -> list[Sample]:
             if not raw.strip():
                 continue
             row = parse_json_line(raw, str(path), line_no)
-            sample = _sample(row, dataset, f"{path}:{line_no}", next_id)
+            sample = _sample(row, dataset, f"{path}, line {line_no}", next_id)
             if sample.key in seen:
                 raise InputError(
-                    f"{path}:{line_no}: field 'completion_id' {sample.completion_id} repeats "
+                    f"{path}, line {line_no}: field 'completion_id' {sample.completion_id} repeats "
                     f"for {sample.task.key}"
                 )
             seen.add(sample.key)

@@ -48,10 +48,12 @@ def sign_flip_test(
     negated. The null distribution is exact when all non-zero differences have one magnitude
     (binary outcomes: this is McNemar's exact test) or there are at most EXACT_LIMIT of them;
     otherwise it is estimated from `samples` random flips, with p = (1 + hits) / (1 + samples).
+    Tolerances are relative to the largest difference, so the scale of `differences` is free.
     """
-    nonzero = differences[np.abs(differences) > _TOLERANCE]
-    if len(nonzero) == 0:
+    scale = float(np.abs(differences).max(initial=0.0))
+    if scale == 0:
         return 1.0
+    nonzero = differences[np.abs(differences) > _TOLERANCE * scale] / scale
     magnitudes = np.abs(nonzero)
     if np.allclose(magnitudes, magnitudes[0], rtol=0, atol=_TOLERANCE):
         positives = int((nonzero > 0).sum())

@@ -13,6 +13,7 @@ daemonising). When run as root the job also gets its own unprivileged uid and no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import json
 import multiprocessing
@@ -29,6 +30,7 @@ import time
 DEFAULT_LIMITS = {"output_bytes": 1 << 20, "processes": 64, "file_bytes": 64 << 20}
 TAIL_BYTES = 4096
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 SANDBOX_UID_BASE = 61000
@@ -42,40 +44,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--toolchains", default="/opt/humaneval-x", help="prepared toolchains")
     parser.add_argument("--workdir", default=None, help="where job directories are made")
+    parser.add_argument(
+        "--exclusive-workdir",
+        action="store_true",
+        help="the workdir is this runner's alone: empty it after each job",
+    )
     args = parser.parse_args(argv)
+    options = (args.toolchains, args.workdir, args.exclusive_workdir)
+    jobs = ((line, *options) for line in sys.stdin if line.strip())
+    if args.workers == 1:  # jobs run below this very process: no pool worker a job could kill
+        _become_worker(0)
+        _emit(map(_run_line, jobs))
+        return 0
     context = multiprocessing.get_context("fork")
     slots = context.Queue()
     for slot in range(args.workers):
         slots.put(slot)
     with context.Pool(args.workers, _init_worker, (slots,), maxtasksperchild=None) as pool:
-        jobs = ((line, args.toolchains, args.workdir) for line in sys.stdin if line.strip())
-        for verdict in pool.imap_unordered(_run_line, jobs):
-            sys.stdout.write(verdict + "\n")
-            sys.stdout.flush()
+        _emit(pool.imap_unordered(_run_line, jobs))
     return 0
 
 
+def _emit(verdicts) -> None:
+    for verdict in verdicts:
+        sys.stdout.write(verdict + "\n")
+        sys.stdout.flush()
+
+
 def _init_worker(slots) -> None:
+    _become_worker(slots.get())
+
+
+def _become_worker(slot: int) -> None:
     global _slot
-    _slot = slots.get()
+    _slot = slot
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    # Not dumpable: a job running under the same uid cannot ptrace this process or open its
+    # /proc files (its stdin and stdout carry the jobs and verdicts).
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def _run_line(item: tuple[str, str, str | None]) -> str:
-    line, toolchains, workdir = item
+def _run_line(item: tuple[str, str, str | None, bool]) -> str:
+    line, toolchains, workdir, exclusive = item
     job_id = None
     try:
         job = json.loads(line)
         job_id = job.get("id")
-        verdict = run_job(job, toolchains, workdir)
+        verdict = run_job(job, toolchains, workdir, exclusive)
     except Exception as exc:  # a broken job must not take the runner down
         verdict = {"id": job_id, "steps": [], "error": f"{type(exc).__name__}: {exc}"}
     return json.dumps(verdict)
 
 
-def run_job(job: dict, toolchains: str, workdir: str | None) -> dict:
-    """Run every step of one job in a fresh directory; stop at the first failing step."""
+def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = False) -> dict:
+    """Run every step of one job in a fresh directory; stop at the first failing step.
+
+    With `exclusive`, everything in `workdir` is removed afterwards, not only the job's
+    directory: a job running under the runner's own uid may write beside its directory.
+    """
     limits = {**DEFAULT_LIMITS, **job.get("limits", {})}
     directory = tempfile.mkdtemp(prefix="job-", dir=workdir)
     uid = SANDBOX_UID_BASE + _slot if os.geteuid() == 0 else None
@@ -91,6 +118,17 @@ def run_job(job: dict, toolchains: str, workdir: str | None) -> dict:
     finally:
         _kill_descendants()
         shutil.rmtree(directory, ignore_errors=True)
+        if exclusive and workdir:
+            _empty(workdir)
+
+
+def _empty(directory: str) -> None:
+    for entry in os.scandir(directory):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def _write_files(directory: str, files: dict[str, str], uid: int | None) -> None:
@@ -207,10 +245,8 @@ def _collect(process: subprocess.Popen, deadline: float, limits: dict):
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _kill_descendants() -> None:
@@ -221,10 +257,8 @@ def _kill_descendants() -> None:
         if not children:
             return
         for pid in children:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         _reap()
 
 

@@ -66,3 +66,9 @@ def test_stratified_interval_averages_strata() -> None:
     assert paired_interval(strata) == pytest.approx((0.3, 0.3))
     low, high = paired_interval([np.array([0.0, 1.0] * 10), np.zeros(5)])
     assert 0 < low < 0.25 < high < 0.5
+
+
+def test_sign_flip_test_ignores_the_scale() -> None:
+    d = np.array([0.5, 1.0, 0.25, -0.75, 0.3])
+    assert sign_flip_test(d * 1e-7) == pytest.approx(sign_flip_test(d))
+    assert sign_flip_test(np.array([1e-8] * 5)) == pytest.approx(2 / 32)

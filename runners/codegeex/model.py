@@ -230,7 +230,7 @@ def build_model(config: ModelConfig, weights: Iterable[tuple[str, np.ndarray]],
         if tuple(array.shape) != tuple(param.shape):
             raise ValueError(f"parameter {name!r}: weight shape {tuple(array.shape)} != model "
                              f"shape {tuple(param.shape)}")
-        param.set_data(Tensor(np.asarray(array, ms.dtype_to_nptype(param.dtype))))
+        param.set_data(Tensor(array, dtype=param.dtype))
         unset.discard(name)
     if unset:
         raise ValueError(f"{len(unset)} parameters were not given, e.g. {sorted(unset)[0]!r}")

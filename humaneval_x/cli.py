@@ -1,0 +1,228 @@
+"""The `humaneval-x` command: generate, translate, evaluate, bench, doctor, compare, leaderboard."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+
+from humaneval_x.data import LANGUAGE_KEYS, load_dataset
+from humaneval_x.errors import InputError, ToolchainError
+from humaneval_x.evaluate import EvaluationOptions, evaluate
+from humaneval_x.generate import generate, read_meta, shard
+from humaneval_x.jsonl import write_json_atomic
+from humaneval_x.samples import read_samples
+from humaneval_x.summary import build_summary, format_table
+from humaneval_x.tasks import TASK_KINDS, build_tasks
+from runners import RUNNER_MODULES, runner_factory
+from runners.base import Sampling
+
+# Commands whose parser and handler live in their own module: (module, help).
+MODULE_COMMANDS = {
+    "compare": ("humaneval_x.compare", "compare runs: paired differences, flips, significance"),
+    "leaderboard": ("humaneval_x.leaderboard", "add runs to the leaderboard JSON and page"),
+    "convert-checkpoint": ("runners.codegeex.convert", "PyTorch CodeGeeX .pt -> MindSpore .ckpt"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (InputError, ToolchainError) as exc:
+        print(f"humaneval-x: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("humaneval-x: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+def build_parser(argv: list[str] | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="humaneval-x", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    runner = _chosen_runner(argv)
+    _add_generate(commands.add_parser("generate", help="code generation samples"), runner)
+    _add_generate(commands.add_parser("translate", help="code translation samples"), runner)
+    _add_evaluate(commands.add_parser("evaluate", help="judge samples in a sandbox"))
+    _add_bench(commands.add_parser("bench", help="generate then evaluate"), runner)
+    _add_doctor(commands.add_parser("doctor", help="self-check the data and the sandbox"))
+    for name, (module, help_text) in MODULE_COMMANDS.items():
+        _add_module_command(commands, name, module, help_text, argv)
+    return parser
+
+
+def _chosen_runner(argv: list[str] | None) -> str:
+    """The --runner value, read early so that runner's own options can be added."""
+    words = sys.argv[1:] if argv is None else argv
+    for index, word in enumerate(words):
+        if word == "--runner" and index + 1 < len(words):
+            return words[index + 1]
+        if word.startswith("--runner="):
+            return word.split("=", 1)[1]
+    return "reference"
+
+
+def _add_module_command(commands, name: str, module: str, help_text: str, argv) -> None:
+    words = sys.argv[1:] if argv is None else argv
+    parser = commands.add_parser(name, help=help_text)
+    if words and words[0] == name:  # import heavy modules only when their command runs
+        loaded = importlib.import_module(module)
+        loaded.add_arguments(parser)
+        parser.set_defaults(handler=loaded.main)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--languages", default=",".join(LANGUAGE_KEYS),
+                        help="comma-separated language keys (default: all six)")  # fmt: skip
+    parser.add_argument("--data-dir", default=None,
+                        help="folder of humaneval_<lang>.jsonl(.gz) (default: $HUMANEVAL_X_DATA, "
+                        "else the Hugging Face hub)")  # fmt: skip
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _add_sandbox(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sandbox", choices=("auto", "local", "docker"), default="auto",
+                        help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
+    parser.add_argument("--timeout", type=float, default=None, help="run-time limit in seconds")
+
+
+def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
+    parser.add_argument("--runner", choices=sorted(RUNNER_MODULES), default="reference")
+    parser.add_argument("--n", type=int, default=1, help="samples per task")
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--top-p", type=float, default=0.95)
+    parser.add_argument("--top-k", type=int, default=0)
+    parser.add_argument("--greedy", action="store_true")
+    parser.add_argument("--max-new-tokens", type=int, default=1024)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--shard", default="0/1", help="RANK/COUNT: this worker's share of tasks")
+    if runner in RUNNER_MODULES:
+        runner_factory(runner).add_arguments(parser)
+
+
+def _add_generate(parser: argparse.ArgumentParser, runner: str) -> None:
+    _add_common(parser)
+    _add_runner(parser, runner)
+    parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
+    parser.add_argument("--out", type=Path, required=True, help="samples.jsonl to append to")
+    parser.set_defaults(handler=_generate)
+
+
+def _add_evaluate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("samples", type=Path, help="samples.jsonl")
+    parser.add_argument("--out", type=Path, required=True, help="run folder for results")
+    _add_common(parser)
+    _add_sandbox(parser)
+    parser.set_defaults(handler=_evaluate)
+
+
+def _add_bench(parser: argparse.ArgumentParser, runner: str) -> None:
+    _add_common(parser)
+    _add_runner(parser, runner)
+    _add_sandbox(parser)
+    parser.add_argument("--task", choices=TASK_KINDS, default="generation")
+    parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
+    parser.add_argument("--out", type=Path, required=True, help="run folder")
+    parser.set_defaults(handler=_bench)
+
+
+def _add_doctor(parser: argparse.ArgumentParser) -> None:
+    _add_common(parser)
+    _add_sandbox(parser)
+    parser.add_argument("--out", type=Path, default=Path("results/doctor"), help="run folder")
+    parser.set_defaults(handler=_doctor)
+
+
+def _languages(args: argparse.Namespace) -> list[str]:
+    return [lang.strip() for lang in args.languages.split(",") if lang.strip()]
+
+
+def _sampling(args: argparse.Namespace) -> Sampling:
+    if args.n < 1:
+        raise InputError("--n must be at least 1")
+    return Sampling(n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
+                    greedy=args.greedy, max_new_tokens=args.max_new_tokens, seed=args.seed)  # fmt: skip
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        rank, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise InputError(f"--shard {text!r}: expected RANK/COUNT, e.g. 0/8") from None
+    return rank, count
+
+
+def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
+    kind = kind or ("translation" if args.command == "translate" else "generation")
+    dataset = load_dataset(_languages(args), args.data_dir)
+    tasks = shard(build_tasks(dataset, kind, _languages(args), args.pairs), *_shard(args.shard))
+    runner = runner_factory(args.runner).from_args(args)
+    written = generate(runner, tasks, _sampling(args), args.out, kind)
+    print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    dataset = load_dataset(_languages(args), args.data_dir)
+    samples = read_samples(args.samples, dataset)
+    kinds = {sample.task.source is not None for sample in samples}
+    if len(kinds) > 1:
+        raise InputError(f"{args.samples}: mixes generation and translation samples")
+    run = {"run_id": args.out.name, "task": "translation" if kinds.pop() else "generation"}
+    run.update(read_meta(args.samples))
+    started = time.monotonic()
+    with make_backend(args.sandbox, args.workers) as backend:
+        options = EvaluationOptions(run_timeout_s=args.timeout, progress=not args.no_progress)
+        rows = evaluate(samples, args.out, backend, options)
+        summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
+    write_json_atomic(args.out / "summary.json", summary)
+    print(format_table(summary))
+    print(f"{args.out / 'summary.json'}: {len(rows)} verdicts, "
+          f"{summary['unique_programs']} unique programs, {summary['wall_s']} s")  # fmt: skip
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    args.out.mkdir(parents=True, exist_ok=True)
+    samples = args.out / "samples.jsonl"
+    generate_args = argparse.Namespace(**{**vars(args), "out": samples})
+    _generate(generate_args, kind=args.task)
+    return _evaluate(argparse.Namespace(**{**vars(args), "samples": samples}))
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from humaneval_x.doctor import format_report, run_doctor
+
+    dataset = load_dataset(_languages(args), args.data_dir)
+    with make_backend(args.sandbox, args.workers) as backend:
+        report = run_doctor(dataset, backend, args.out, progress=not args.no_progress)
+    write_json_atomic(args.out / "doctor.json", report)
+    print(format_report(report))
+    return 0 if all(anomaly["known"] for anomaly in report["anomalies"]) else 1
+
+
+def make_backend(name: str, workers: int | None):
+    """The sandbox backend: docker, local, or auto (docker when a daemon answers)."""
+    from sandboxes.local import LocalBackend
+
+    if name in ("docker", "auto"):
+        try:
+            from sandboxes.docker_backend import DockerBackend, docker_available
+        except ImportError:
+            DockerBackend, docker_available = None, lambda: False  # noqa: N806
+        if name == "docker" or docker_available():
+            if DockerBackend is None:
+                raise ToolchainError("the docker backend is not installed in this checkout")
+            return DockerBackend(workers=workers)
+        print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
+    return LocalBackend(workers=workers)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

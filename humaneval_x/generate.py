@@ -1,0 +1,68 @@
+"""The generation driver: ask a runner for the completions a samples file still lacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tqdm import tqdm
+
+from humaneval_x.errors import InputError
+from humaneval_x.jsonl import Appender, read_rows, write_json_atomic
+from humaneval_x.samples import row_key, sample_row
+from humaneval_x.tasks import Task
+from runners.base import Runner, Sampling
+
+GENERATION_META = "generation.json"
+
+
+def shard(tasks: list[Task], rank: int, count: int) -> list[Task]:
+    """Every count-th task starting at rank: the share of one data-parallel worker."""
+    if not 0 <= rank < count:
+        raise InputError(f"shard rank {rank} is not in 0..{count - 1}")
+    return tasks[rank::count]
+
+
+def generate(
+    runner: Runner, tasks: list[Task], sampling: Sampling, out: Path, task_kind: str
+) -> int:
+    """Append the missing samples of `tasks` to `out`; return how many rows were written.
+
+    A task is complete when all its `sampling.n` completion ids are present; incomplete tasks
+    are generated again whole (their seed makes them identical) and only missing rows written.
+    """
+    meta = {"task": task_kind, "model": runner.describe(), "sampling": sampling.to_json()}
+    _check_meta(out.parent / GENERATION_META, meta)
+    done = {row_key(row) for row in read_rows(out)}
+    todo = [
+        task for task in tasks if any((task.key, i) not in done for i in range(sampling.n))
+    ]
+    written = 0
+    with Appender(out) as appender, tqdm(total=len(todo), unit="task", disable=not todo) as bar:
+        for task, completions in runner.generate(todo, sampling):
+            for completion_id, completion in enumerate(completions):
+                if (task.key, completion_id) not in done:
+                    row = sample_row(task, completion_id, completion.generation, completion.finish)
+                    appender.write(row)
+                    written += 1
+            bar.update(1)
+    return written
+
+
+def _check_meta(path: Path, meta: dict) -> None:
+    """Refuse to append samples of another model or sampling to an existing file."""
+    if path.exists():
+        previous = json.loads(path.read_text())
+        if previous != meta:
+            raise InputError(
+                f"{path}: this folder holds samples from other settings ({previous}); "
+                f"use another --out or remove it"
+            )
+    else:
+        write_json_atomic(path, meta)
+
+
+def read_meta(samples_path: Path) -> dict:
+    """Model, task and sampling recorded beside a samples file, if it was generated here."""
+    path = samples_path.parent / GENERATION_META
+    return json.loads(path.read_text()) if path.exists() else {}

@@ -1,0 +1,195 @@
+"""Sampling and incremental decoding with a key/value cache (the PyTorch behaviour, FACTS §4.8).
+
+Every prompt token is cached and every token sits at its true position, for the word, position
+and top-query embeddings alike. The samples of one prompt share one prefill; each row stops on
+its own (EOS, the language stop rule, or the length cap), and finished rows leave the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from mindspore import Tensor, ops
+
+from runners.base import Sampling
+from runners.codegeex.config import EOS_ID, TOKENIZER_VOCAB
+from runners.codegeex.model import Caches, CodeGeeX
+
+CANDIDATES = 1024  # top-p looks at this many tokens first and sorts everything only if needed
+CACHE_BUCKET = 128  # cache lengths are rounded up to this, so graph mode compiles few shapes
+
+
+def check_sampling(sampling: Sampling) -> None:
+    """Raise ValueError for settings that cannot be sampled with."""
+    if sampling.n < 1:
+        raise ValueError(f"n must be at least 1, got {sampling.n}")
+    if sampling.max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be at least 1, got {sampling.max_new_tokens}")
+    if sampling.greedy:
+        return
+    if sampling.temperature <= 0:
+        raise ValueError(f"temperature must be > 0 (or use greedy), got {sampling.temperature}")
+    if not 0 <= sampling.top_p <= 1:
+        raise ValueError(f"top_p must be in [0, 1], got {sampling.top_p}")
+    if sampling.top_k < 0:
+        raise ValueError(f"top_k must be >= 0, got {sampling.top_k}")
+
+
+def _nucleus(logits: np.ndarray, top_p: float) -> np.ndarray:
+    """Mask (to -inf) the tokens outside the top-p nucleus of one row, PyTorch-style:
+    a token is kept when the probability mass ranked before it is at most `top_p`."""
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    count = min(CANDIDATES, probs.size)
+    order = np.argpartition(-probs, count - 1)[:count]
+    if probs[order].sum() <= top_p and count < probs.size:
+        order = np.arange(probs.size)
+    order = order[np.argsort(-probs[order], kind="stable")]
+    before = np.cumsum(probs[order]) - probs[order]
+    keep = order[before <= top_p]
+    masked = np.full_like(logits, -np.inf)
+    masked[keep] = logits[keep]
+    return masked
+
+
+def sample_next(logits: np.ndarray, sampling: Sampling,
+                rngs: Sequence[np.random.Generator]) -> np.ndarray:
+    """The next token of each row of fp32 `logits` [B, V]; ids >= 50400 are never chosen."""
+    logits = logits[:, :TOKENIZER_VOCAB].astype(np.float64)
+    if sampling.greedy:
+        return logits.argmax(-1)
+    logits = logits / sampling.temperature
+    if sampling.top_k > 0:
+        k = min(sampling.top_k, logits.shape[1])
+        kth = np.partition(logits, -k, axis=-1)[:, -k:].min(-1, keepdims=True)
+        logits = np.where(logits < kth, -np.inf, logits)
+    tokens = np.empty(len(logits), np.int64)
+    for row, (rng, values) in enumerate(zip(rngs, logits)):
+        if 0 < sampling.top_p < 1:
+            values = _nucleus(values, sampling.top_p)
+        probs = np.exp(values - values.max())
+        cumulative = np.cumsum(probs)
+        choice = np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")
+        tokens[row] = min(choice, len(probs) - 1)
+    return tokens
+
+
+@dataclass
+class Prefix:
+    """A prefilled prompt: its length, the next-token logits [V] and its keys/values."""
+
+    length: int
+    logits: np.ndarray
+    keys: Caches
+    values: Caches
+
+
+@dataclass
+class Row:
+    """One sample being decoded: its new token ids, and why it stopped (None while running)."""
+
+    tokens: list[int]
+    finish: str | None = None
+
+
+StopRule = Callable[[list[int]], bool]
+
+
+class Decoder:
+    """Runs a model: prefill a prompt once, then decode batches of samples from it."""
+
+    def __init__(self, model: CodeGeeX) -> None:
+        self.model = model
+        self.config = model.config
+
+    def prefill(self, prompt: Sequence[int]) -> Prefix:
+        """Encode the prompt (positions 0..P-1) and keep every position's key and value."""
+        if not prompt:
+            raise ValueError("the prompt is empty")
+        if len(prompt) >= self.config.seq_length:
+            raise ValueError(f"the prompt has {len(prompt)} tokens; the model takes at most "
+                             f"{self.config.seq_length - 1} before the first new token")
+        ids = Tensor(np.asarray([prompt], np.int32))
+        logits, keys, values = self.model(ids, _positions(0, len(prompt)), last_only=True)
+        return Prefix(len(prompt), logits.asnumpy()[0, -1], keys, values)
+
+    def max_new_tokens(self, prefix: Prefix, sampling: Sampling) -> int:
+        """The length cap: `max_new_tokens`, and positions below the model's sequence length."""
+        return min(sampling.max_new_tokens, self.config.seq_length - prefix.length)
+
+    def decode(self, prefix: Prefix, sampling: Sampling, rngs: Sequence[np.random.Generator],
+               stop: StopRule = lambda tokens: False) -> list[Row]:
+        """Decode len(rngs) samples from `prefix`; row i draws its randomness from rngs[i]."""
+        check_sampling(sampling)
+        limit = self.max_new_tokens(prefix, sampling)
+        cache_len = min(self.config.seq_length, _round_up(prefix.length + limit, CACHE_BUCKET))
+        rows = [Row([]) for _ in rngs]
+        slots = list(range(len(rows)))  # batch row -> sample index, -1 for padding rows
+        keys = _expand(prefix.keys, len(rows), cache_len)
+        values = _expand(prefix.values, len(rows), cache_len)
+        logits = np.repeat(prefix.logits[None], len(rows), axis=0)
+        for step in range(limit):
+            live = [i for i, s in enumerate(slots) if s >= 0 and rows[s].finish is None]
+            tokens = np.zeros(len(slots), np.int64)
+            tokens[live] = sample_next(logits[live], sampling, [rngs[slots[i]] for i in live])
+            for i in live:
+                _advance(rows[slots[i]], int(tokens[i]), stop, step + 1 == limit)
+            live = [i for i in live if rows[slots[i]].finish is None]
+            if not live:
+                break
+            if len(live) <= len(slots) // 2:
+                keep = _compact(live)
+                slots = [slots[i] if n < len(live) else -1 for n, i in enumerate(keep)]
+                tokens, logits = tokens[keep], logits[keep]
+                keys, values = _take(keys, keep), _take(values, keep)
+            ids = Tensor(tokens.astype(np.int32).reshape(-1, 1))
+            out, keys, values = self.model(ids, _positions(prefix.length + step, 1), keys, values)
+            logits = out.asnumpy()[:, 0]
+        return rows
+
+
+def _advance(row: Row, token: int, stop: StopRule, last: bool) -> None:
+    row.tokens.append(token)
+    if token == EOS_ID:
+        row.finish = "eos"
+    elif stop(row.tokens):
+        row.finish = "stop_rule"
+    elif last:
+        row.finish = "length"
+
+
+def _positions(start: int, count: int) -> Tensor:
+    return Tensor(np.arange(start, start + count, dtype=np.int32))
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
+
+
+def _compact(live: list[int]) -> list[int]:
+    """Rows to keep: the live ones, padded with copies to a power of two (few graph shapes)."""
+    size = 1 << (len(live) - 1).bit_length()
+    return live + [live[0]] * (size - len(live))
+
+
+def _expand(caches: Caches, batch: int, length: int) -> Caches:
+    """[1, H, P, D] prefill caches -> [batch, H, length, D], zero beyond P."""
+    out = ()
+    for cache in caches:
+        pad = ops.zeros((1, cache.shape[1], length - cache.shape[2], cache.shape[3]), cache.dtype)
+        out += (ops.tile(ops.concat((cache, pad), axis=2), (batch, 1, 1, 1)),)
+    return out
+
+
+def _take(caches: Caches, rows: list[int]) -> Caches:
+    index = Tensor(np.asarray(rows, np.int32))
+    return tuple(ops.gather(cache, index, 0) for cache in caches)
+
+
+def recompute_logits(model: CodeGeeX, ids: np.ndarray) -> np.ndarray:
+    """Next-token logits [B, V] from a full pass over `ids` [B, S] (no cache)."""
+    logits, _, _ = model(Tensor(ids.astype(np.int32)), _positions(0, ids.shape[1]),
+                         last_only=True)
+    return logits.asnumpy()[:, 0]

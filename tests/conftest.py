@@ -1,0 +1,38 @@
+"""Shared fixtures: the dataset, and sandbox requirements that fail instead of skipping in CI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from humaneval_x.data import load_dataset
+from humaneval_x.languages import get_language
+from sandboxes.jobrunner import BASE_ENV
+
+REPO = Path(__file__).resolve().parents[1]
+REQUIRE_TOOLCHAINS = "HUMANEVAL_X_REQUIRE_TOOLCHAINS"
+
+
+def data_dir() -> Path:
+    """Local HumanEval-X files: $HUMANEVAL_X_DATA, else ../shared/humaneval-x beside the repo."""
+    return Path(os.environ.get("HUMANEVAL_X_DATA", REPO.parent / "shared" / "humaneval-x"))
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    if not data_dir().is_dir():
+        pytest.fail(f"HumanEval-X data not found at {data_dir()}; set HUMANEVAL_X_DATA")
+    return load_dataset(data_dir=data_dir())
+
+
+def require_toolchain(language: str) -> None:
+    """Skip when a language's host toolchain is missing, or fail when CI demands it."""
+    missing = [t for t in get_language(language).tools if not shutil.which(t, path=BASE_ENV["PATH"])]
+    if missing:
+        message = f"{language} toolchain missing: {', '.join(missing)}"
+        if os.environ.get(REQUIRE_TOOLCHAINS) == "1":
+            pytest.fail(message)
+        pytest.skip(message)

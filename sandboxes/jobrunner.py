@@ -19,21 +19,29 @@ import json
 import multiprocessing
 import os
 import resource
+import select
 import selectors
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-DEFAULT_LIMITS = {"output_bytes": 1 << 20, "processes": 64, "file_bytes": 64 << 20}
+# data_mb caps committed private memory (RLIMIT_DATA) of steps without memory_mb, whose runtimes
+# (JVM, node, Go) reserve far more address space than they use: it keeps the host safe.
+DEFAULT_LIMITS = {
+    "output_bytes": 1 << 20, "processes": 64, "file_bytes": 64 << 20, "data_mb": 4096,
+}  # fmt: skip
+SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # where any uid may write
 TAIL_BYTES = 4096
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 SANDBOX_UID_BASE = 61000
+COMPILER_UID_BASE = 60000  # compile servers, one uid per worker slot, never a job's
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _slot = 0  # this worker's slot number, set by the pool initializer
@@ -110,7 +118,8 @@ def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = F
         _write_files(directory, job["files"], uid)
         results = []
         for step in job["steps"]:
-            result = run_step(step, directory, toolchains, limits, uid)
+            served = step.get("server") and serve_step(step, directory, toolchains, job["files"])
+            result = served or run_step(step, directory, toolchains, limits, uid)
             results.append(result)
             if result["timed_out"] or result["exit_code"] != 0:
                 break
@@ -119,16 +128,30 @@ def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = F
         _kill_descendants()
         shutil.rmtree(directory, ignore_errors=True)
         if exclusive and workdir:
-            _empty(workdir)
+            _remove_entries([workdir], lambda entry: True)
+        if uid is not None:
+            _remove_entries(SHARED_DIRS, lambda entry: _owner(entry) == uid)
 
 
-def _empty(directory: str) -> None:
-    for entry in os.scandir(directory):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
+def _remove_entries(directories, wanted) -> None:
+    """Remove the entries of `directories` that `wanted` picks (what a job left behind)."""
+    for directory in directories:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(directory):
+                if not wanted(entry):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+
+def _owner(entry: os.DirEntry) -> int | None:
+    try:
+        return entry.stat(follow_symlinks=False).st_uid
+    except OSError:
+        return None
 
 
 def _write_files(directory: str, files: dict[str, str], uid: int | None) -> None:
@@ -189,6 +212,143 @@ def _result(phase, exit_code, sig, timed_out, started, stdout, stderr, flooded) 
     }
 
 
+class CompileServer:
+    """A long-lived compiler of this worker (e.g. JavacServer): sources in, class files out.
+
+    It gets the job's files in its request and answers the files it made, so it needs no
+    access to job directories. As root it runs under its own uid, never a job's. It must make
+    itself non-dumpable (checked after every answer: /proc/PID/mem then belongs to root), so jobs of
+    the same uid can neither ptrace it nor open its pipes; signals they send only stop or kill
+    it, which the next request undoes (SIGCONT, restart).
+    """
+
+    def __init__(self, argv: list[str]) -> None:
+        uid = COMPILER_UID_BASE + _slot if os.geteuid() == 0 else None
+        limits = {**DEFAULT_LIMITS, "processes": 4096}
+        self.answered = False
+        self.process = subprocess.Popen(
+            argv, cwd="/", env={**BASE_ENV, "HOME": "/"}, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_limiter(None, 1 << 30, limits, uid),
+        )  # fmt: skip
+
+    def compile(self, args: list[str], files: dict[str, str], deadline: float) -> tuple:
+        """(exit code, stdout, stderr, {class file: bytes}); raises OSError when lost."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGCONT)
+        request = _pack_strings(args) + _pack_strings(
+            [text for item in files.items() for text in item], pairs=len(files)
+        )
+        self.process.stdin.write(request)
+        self.process.stdin.flush()
+        reader = _FrameReader(self.process.stdout.fileno(), deadline)
+        code, stdout, stderr = reader.int(), reader.text(), reader.text()
+        made = {reader.text(): reader.bytes() for _ in range(reader.int())}
+        if os.stat(f"/proc/{self.process.pid}/mem").st_uid != 0:
+            raise OSError("the compile server is dumpable")
+        self.answered = True
+        return code, stdout, stderr, made
+
+    def stop(self) -> None:
+        _kill_group(self.process.pid)
+        self.process.wait()
+
+
+class _FrameReader:
+    """Big-endian ints and length-prefixed strings from a pipe, before a deadline."""
+
+    def __init__(self, fd: int, deadline: float) -> None:
+        self.fd, self.deadline, self.buffer = fd, deadline, bytearray()
+
+    def take(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                raise TimeoutError("the compile server did not answer in time")
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                raise OSError("the compile server exited")
+            self.buffer += chunk
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
+
+    def int(self) -> int:
+        return struct.unpack(">i", self.take(4))[0]
+
+    def bytes(self) -> bytes:
+        return self.take(self.int())
+
+    def text(self) -> str:
+        return self.bytes().decode("utf-8", "replace")
+
+
+def _pack_strings(texts: list[str], pairs: int | None = None) -> bytes:
+    encoded = [text.encode("utf-8") for text in texts]
+    count = len(encoded) if pairs is None else pairs
+    return struct.pack(">i", count) + b"".join(struct.pack(">i", len(e)) + e for e in encoded)
+
+
+_servers: dict[tuple[str, ...], CompileServer | None] = {}  # None: unusable in this worker
+
+
+def serve_step(step: dict, directory: str, toolchains: str, files: dict) -> dict | None:
+    """Run a compile step on the worker's compile server; None to run it as a process instead.
+
+    Process-only arguments (javac's -J options) are not sent; the server's answer is written
+    into the job directory as the command would have written it.
+    """
+    key = tuple(_expand(arg, toolchains, directory) for arg in step["server"])
+    args = [arg for arg in step["argv"][1:] if not arg.startswith("-J")]
+    started = time.monotonic()
+    for _ in range(2):  # a server killed by an earlier job is restarted once
+        if _servers.get(key, False) is None:
+            return None
+        server = _servers.get(key) or _start_server(key)
+        if server is None:
+            return None
+        try:
+            code, stdout, stderr, made = server.compile(args, files, started + step["timeout_s"])
+        except TimeoutError:
+            _drop_server(key, usable=True)
+            return _result(step["phase"], None, None, True, started, b"", b"", False)
+        except OSError:  # restart a server that once answered and was killed since
+            _drop_server(key, usable=server.answered and server.process.poll() is not None)
+            continue
+        _write_made(directory, made)
+        return _result(step["phase"], code, None, False, started, stdout.encode(),
+                       stderr.encode(), False)  # fmt: skip
+    return None
+
+
+def _start_server(key: tuple[str, ...]) -> CompileServer | None:
+    try:
+        _servers[key] = CompileServer(list(key))
+    except OSError:
+        _servers[key] = None
+    return _servers[key]
+
+
+def _drop_server(key: tuple[str, ...], usable: bool) -> None:
+    server = _servers.pop(key, None)
+    if server:
+        server.stop()
+    if not usable:
+        _servers[key] = None
+
+
+def _write_made(directory: str, made: dict[str, bytes]) -> None:
+    owner = os.stat(directory)
+    for name, data in made.items():
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            raise ValueError(f"compile server file name {name!r} must be a plain name")
+        path = os.path.join(directory, name)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        if os.geteuid() == 0:
+            os.chown(path, owner.st_uid, owner.st_gid)
+
+
 def _limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | None):
     """The function run in the child between fork and exec."""
 
@@ -200,6 +360,8 @@ def _limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | Non
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
         if memory_mb:
             resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20,) * 2)
+        else:
+            resource.setrlimit(resource.RLIMIT_DATA, (limits["data_mb"] << 20,) * 2)
         if uid is not None:
             _libc.unshare(CLONE_NEWNET)  # no network: a fresh namespace with only loopback
             os.setgroups([])
@@ -250,10 +412,11 @@ def _kill_group(pgid: int) -> None:
 
 
 def _kill_descendants() -> None:
-    """Kill every process below this worker (orphans re-parent to it) and reap them."""
+    """Kill every process below this worker (orphans re-parent to it) but its compile servers."""
     me = os.getpid()
+    keep = {server.process.pid for server in _servers.values() if server}
     while True:
-        children = _descendants(me)
+        children = [pid for pid in _descendants(me) if pid not in keep]
         if not children:
             return
         for pid in children:
@@ -263,13 +426,11 @@ def _kill_descendants() -> None:
 
 
 def _reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.001)
+    """Collect the children that have exited; the living (compile servers) are left alone."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    time.sleep(0.001)
 
 
 def _descendants(root: int) -> list[int]:

@@ -32,22 +32,28 @@ OOM_MARKERS = (
 
 @dataclass(frozen=True)
 class Step:
-    """One command of a job: `compile` failures are compile errors, `run` ones are judged."""
+    """One command of a job: `compile` failures are compile errors, `run` ones are judged.
+
+    `server` starts a long-lived compiler that the job runner may ask instead of running
+    `argv` (see sandboxes/jobrunner.py, CompileServer); the verdict must not depend on which.
+    """
 
     phase: str
     argv: tuple[str, ...]
     timeout_s: float
     memory_mb: int | None = 1024
     env: dict[str, str] = field(default_factory=dict)
+    server: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {
+        step = {
             "phase": self.phase,
             "argv": list(self.argv),
             "timeout_s": self.timeout_s,
             "memory_mb": self.memory_mb,
             "env": dict(self.env),
         }
+        return {**step, "server": list(self.server)} if self.server else step
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,9 @@ class Go(LanguageSpec):
     def program(self, problem: Problem, context: str, completion: str) -> Program:
         imports = problem.extra.get("import", "")
         body = context.replace(imports, "", 1) + completion + "\n" + problem.test
-        declared = [line.strip().strip('"') for line in imports.splitlines() if '"' in line]
-        packages = used_packages(body, sorted(set(declared) | set(STD_PACKAGES)))
+        setup = problem.extra["test_setup"]
+        candidates = (set(_import_paths(imports)) | set(STD_PACKAGES)) - set(_import_paths(setup))
+        packages = used_packages(body, sorted(candidates))
         import_block = "import (\n" + "".join(f'    "{p}"\n' for p in packages) + ")\n"
         source = problem.extra["test_setup"] + "\n" + (import_block if packages else "") + body
         return Program(
@@ -60,3 +61,8 @@ class Go(LanguageSpec):
 
     def assertion_failed(self, result: StepResult) -> bool:
         return result.exit_code == 1 and "--- FAIL" in result.stdout_tail
+
+
+def _import_paths(block: str) -> list[str]:
+    """The quoted import paths of a Go import block."""
+    return [line.split('"')[1] for line in block.splitlines() if line.count('"') >= 2]

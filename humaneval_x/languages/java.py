@@ -7,6 +7,12 @@ from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
 
 # The JVM reserves far more address space than it uses, so its heap flag bounds memory.
 JVM_FLAGS = ("-Xmx1g", "-Xss64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+# The job runner's long-lived javac (sandboxes/java/JavacServer.java, built by prepare.sh).
+JAVAC_SERVER = (
+    "java", "-Xmx1g", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:CICompilerCount=2",
+    "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
+    "-cp", "{toolchains}/java", "JavacServer",
+)  # fmt: skip
 
 
 class Java(LanguageSpec):
@@ -36,6 +42,7 @@ class Java(LanguageSpec):
                     ("javac", "-J-Xmx1g", "-encoding", "UTF-8", "-nowarn", "Main.java"),
                     self.compile_timeout_s,
                     memory_mb=None,
+                    server=JAVAC_SERVER,
                 ),
                 Step("run", ("java", *JVM_FLAGS, "-cp", ".", "Main"), self.run_timeout_s, None),
             ),

@@ -115,6 +115,20 @@ def _parse_value(buf: memoryview, pos: int, end: int) -> tuple[str, list[int], s
     return (name, *_parse_tensor(buf, tensor[0], tensor[0] + tensor[1]))
 
 
+def _peek_name(buf: memoryview, pos: int, end: int) -> str:
+    """The tag of a value that starts at `pos`, when its first bytes survive."""
+    try:
+        _, body = _varint(buf, pos, end)
+        _, body = _varint(buf, body, end)
+        key, body = _varint(buf, body, end)
+        length, body = _varint(buf, body, end)
+        if key == 0x0A and body + length <= end:
+            return bytes(buf[body:body + length]).decode()
+    except (EOFError, UnicodeDecodeError):
+        pass
+    return "(unknown)"
+
+
 class CheckpointReader:
     """The tensors of one .ckpt file, read lazily from a memory map."""
 
@@ -145,8 +159,9 @@ class CheckpointReader:
                 name, dims, type_name, offset, size = _parse_value(buf, body, body + length)
             except EOFError:
                 raise CheckpointError(
-                    f"checkpoint {self.path} is truncated: it ends inside the entry after "
-                    f"{last!r} (byte {pos} of {len(buf)})") from None
+                    f"checkpoint {self.path} is truncated: it ends inside parameter "
+                    f"{_peek_name(buf, pos, end)!r}, after {last!r} (byte {pos} of "
+                    f"{len(buf)})") from None
             except (ValueError, UnicodeDecodeError) as e:
                 raise CheckpointError(f"checkpoint {self.path} is not a MindSpore checkpoint "
                                       f"or is damaged after {last!r}: {e}") from None
@@ -205,9 +220,10 @@ def _encode_varint(value: int) -> bytes:
 class CheckpointWriter:
     """Writes tensors one at a time into a .ckpt file that MindSpore's `load_checkpoint` reads."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, slice_bytes: int = SLICE_BYTES) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.slice_bytes = slice_bytes
         self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
 
     def write(self, name: str, array: np.ndarray) -> None:
@@ -216,7 +232,7 @@ class CheckpointWriter:
             raise ValueError(f"{name}: only float16/float32 tensors are written, got {array.dtype}")
         dims = b"".join(_encode_varint(d) for d in array.shape)
         head = _message(1, dims) + _message(2, TYPE_NAMES[array.dtype].encode())
-        rows = max(1, math.ceil(array.nbytes / SLICE_BYTES))
+        rows = max(1, math.ceil(array.nbytes / self.slice_bytes))
         for part in np.array_split(array.reshape(-1), rows):
             tensor = head + _message(3, part.tobytes())
             self._file.write(_message(1, _message(1, name.encode()) + _message(2, tensor)))
@@ -262,7 +278,8 @@ def _merge(name: str, full: tuple[int, ...], slices: list[np.ndarray]) -> np.nda
         return slices[0]
     if len(slices) == 1:
         raise CheckpointError(f"parameter {name!r}: checkpoint shape {part} != model shape {full}")
-    axes = [i for i, (a, b) in enumerate(zip(part, full)) if a != b] if len(part) == len(full) \
+    same_rank = len(part) == len(full)
+    axes = [i for i, (a, b) in enumerate(zip(part, full, strict=True)) if a != b] if same_rank \
         else []
     if len(axes) != 1 or part[axes[0]] * len(slices) != full[axes[0]]:
         raise CheckpointError(f"parameter {name!r}: shard shape {part} does not divide the model "

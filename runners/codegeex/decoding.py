@@ -11,14 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from mindspore import Tensor, ops
+from mindspore import Tensor, mutable, ops
 
 from runners.base import Sampling
 from runners.codegeex.config import EOS_ID, TOKENIZER_VOCAB
 from runners.codegeex.model import Caches, CodeGeeX
 
 CANDIDATES = 1024  # top-p looks at this many tokens first and sorts everything only if needed
-CACHE_BUCKET = 128  # cache lengths are rounded up to this, so graph mode compiles few shapes
+PREFILL_BUCKET = 128  # prompts are padded to a multiple of this, and caches to CACHE_BUCKET,
+CACHE_BUCKET = 512  # so graph mode compiles few shapes
 
 
 def check_sampling(sampling: Sampling) -> None:
@@ -66,7 +67,7 @@ def sample_next(logits: np.ndarray, sampling: Sampling,
         kth = np.partition(logits, -k, axis=-1)[:, -k:].min(-1, keepdims=True)
         logits = np.where(logits < kth, -np.inf, logits)
     tokens = np.empty(len(logits), np.int64)
-    for row, (rng, values) in enumerate(zip(rngs, logits)):
+    for row, (rng, values) in enumerate(zip(rngs, logits, strict=True)):
         if 0 < sampling.top_p < 1:
             values = _nucleus(values, sampling.top_p)
         probs = np.exp(values - values.max())
@@ -105,15 +106,19 @@ class Decoder:
         self.config = model.config
 
     def prefill(self, prompt: Sequence[int]) -> Prefix:
-        """Encode the prompt (positions 0..P-1) and keep every position's key and value."""
+        """Encode the prompt at positions 0..P-1, right-padded with EOS to a bucket length, and
+        keep every position's key and value (padding slots are overwritten before use)."""
         if not prompt:
             raise ValueError("the prompt is empty")
         if len(prompt) >= self.config.seq_length:
             raise ValueError(f"the prompt has {len(prompt)} tokens; the model takes at most "
                              f"{self.config.seq_length - 1} before the first new token")
-        ids = Tensor(np.asarray([prompt], np.int32))
-        logits, keys, values = self.model(ids, _positions(0, len(prompt)), last_only=True)
-        return Prefix(len(prompt), logits.asnumpy()[0, -1], keys, values)
+        padded = min(_round_up(len(prompt), PREFILL_BUCKET), self.config.seq_length)
+        ids = np.full((1, padded), EOS_ID, np.int32)
+        ids[0, :len(prompt)] = prompt
+        index = Tensor(np.asarray([len(prompt) - 1], np.int32))
+        logits, keys, values = self.model(Tensor(ids), _positions(0, padded), index=index)
+        return Prefix(len(prompt), logits.asnumpy()[0, 0], keys, values)
 
     def max_new_tokens(self, prefix: Prefix, sampling: Sampling) -> int:
         """The length cap: `max_new_tokens`, and positions below the model's sequence length."""
@@ -124,11 +129,11 @@ class Decoder:
         """Decode len(rngs) samples from `prefix`; row i draws its randomness from rngs[i]."""
         check_sampling(sampling)
         limit = self.max_new_tokens(prefix, sampling)
-        cache_len = min(self.config.seq_length, _round_up(prefix.length + limit, CACHE_BUCKET))
+        cache_len = max(prefix.keys[0].shape[2],
+                        min(self.config.seq_length, _round_up(prefix.length + limit, CACHE_BUCKET)))
         rows = [Row([]) for _ in rngs]
         slots = list(range(len(rows)))  # batch row -> sample index, -1 for padding rows
-        keys = _expand(prefix.keys, len(rows), cache_len)
-        values = _expand(prefix.values, len(rows), cache_len)
+        keys, values = self.expand(prefix, len(rows), cache_len)
         logits = np.repeat(prefix.logits[None], len(rows), axis=0)
         for step in range(limit):
             live = [i for i, s in enumerate(slots) if s >= 0 and rows[s].finish is None]
@@ -144,10 +149,20 @@ class Decoder:
                 slots = [slots[i] if n < len(live) else -1 for n, i in enumerate(keep)]
                 tokens, logits = tokens[keep], logits[keep]
                 keys, values = _take(keys, keep), _take(values, keep)
-            ids = Tensor(tokens.astype(np.int32).reshape(-1, 1))
-            out, keys, values = self.model(ids, _positions(prefix.length + step, 1), keys, values)
-            logits = out.asnumpy()[:, 0]
+            logits, keys, values = self.step(tokens, prefix.length + step, keys, values)
         return rows
+
+    def step(self, tokens: np.ndarray, position: int, keys: Caches, values: Caches
+             ) -> tuple[np.ndarray, Caches, Caches]:
+        """Feed one token per row at `position`: next-token logits [B, V] and updated caches."""
+        ids = Tensor(tokens.astype(np.int32).reshape(-1, 1))
+        out, keys, values = self.model(ids, _positions(position, 1), mutable(keys),
+                                       mutable(values))
+        return out.asnumpy()[:, 0], keys, values
+
+    def expand(self, prefix: Prefix, batch: int, length: int) -> tuple[Caches, Caches]:
+        """The prefix's caches for `batch` rows and `length` slots."""
+        return _expand(prefix.keys, batch, length), _expand(prefix.values, batch, length)
 
 
 def _advance(row: Row, token: int, stop: StopRule, last: bool) -> None:
@@ -190,6 +205,6 @@ def _take(caches: Caches, rows: list[int]) -> Caches:
 
 def recompute_logits(model: CodeGeeX, ids: np.ndarray) -> np.ndarray:
     """Next-token logits [B, V] from a full pass over `ids` [B, S] (no cache)."""
-    logits, _, _ = model(Tensor(ids.astype(np.int32)), _positions(0, ids.shape[1]),
-                         last_only=True)
+    index = Tensor(np.asarray([ids.shape[1] - 1], np.int32))
+    logits, _, _ = model(Tensor(ids.astype(np.int32)), _positions(0, ids.shape[1]), index=index)
     return logits.asnumpy()[:, 0]

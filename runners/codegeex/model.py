@@ -3,7 +3,8 @@
 One forward pass serves both decoding strategies:
 
 * full: `model(ids [B, S], positions [S])` attends causally over the S given tokens and returns
-  the logits with the keys and values of every layer ([B, H, S, D] each);
+  the logits with the keys and values of every layer ([B, H, S, D] each); prompts may be padded
+  on the right (causality keeps padding out of earlier positions) and `index` picks the row;
 * step: `model(ids [B, 1], position [1], keys, values)` writes the new token's key/value into slot
   `position` of static caches ([B, H, T, D] each) and attends over slots `<= position`.
 
@@ -196,9 +197,9 @@ class CodeGeeX(nn.Cell):
         self.head = ops.MatMul(transpose_b=True)
 
     def construct(self, ids: Tensor, positions: Tensor, k_caches: Caches = None,
-                  v_caches: Caches = None, last_only: bool = False
+                  v_caches: Caches = None, index: Tensor = None
                   ) -> tuple[Tensor, Caches, Caches]:
-        """fp32 logits ([B, S, V], or [B, 1, V] with `last_only`) and the keys and values."""
+        """fp32 logits [B, S, V] (or [B, 1, V] at sequence index `index` [1]), keys, values."""
         if k_caches is None:
             allowed = positions.reshape(1, -1) <= positions.reshape(-1, 1)
             slot = None
@@ -208,8 +209,8 @@ class CodeGeeX(nn.Cell):
             slot = (slots == positions.reshape(-1, 1)).astype(self.dtype).reshape(1, 1, -1, 1)
         bias = (1 - allowed.astype(ms.float32)) * -MASK_PENALTY
         h, keys, values = self.backbone(ids, positions, bias, k_caches, v_caches, slot)
-        if last_only:
-            h = h[:, -1:]
+        if index is not None:
+            h = ops.gather(h, index, 1)
         b, s = h.shape[0], h.shape[1]
         table = self.backbone.embedding.word_embedding.embedding_table
         logits = self.head(h.reshape(b * s, -1), table).astype(ms.float32)

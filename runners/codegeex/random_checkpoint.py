@@ -12,8 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from runners.codegeex.checkpoint import WORLD_SIZE, CheckpointWriter, save_checkpoint, \
-    split_for_ranks
+from runners.codegeex.checkpoint import (
+    WORLD_SIZE,
+    CheckpointWriter,
+    save_checkpoint,
+    split_for_ranks,
+)
 from runners.codegeex.config import CONFIGS, ModelConfig, get_config, parameter_shapes
 
 STD = 0.05
@@ -30,10 +34,11 @@ def random_weights(config: ModelConfig, seed: int = 0) -> Iterator[tuple[str, np
 
 
 def write_shards(folder: Path, weights: Iterator[tuple[str, np.ndarray]]) -> None:
-    """Write `folder/rank_{r}/model.ckpt`, r < 8, in the model-parallel layout of FACTS §2.2."""
-    writers = [CheckpointWriter(folder / f"rank_{r}" / f"model-{r}.ckpt") for r in range(WORLD_SIZE)]
+    """Write `folder/rank_{r}/model-{r}.ckpt`, r < 8, in the model-parallel layout of FACTS §2.2."""
+    writers = [CheckpointWriter(folder / f"rank_{r}" / f"model-{r}.ckpt")
+               for r in range(WORLD_SIZE)]
     for name, array in weights:
-        for writer, piece in zip(writers, split_for_ranks(name, array)):
+        for writer, piece in zip(writers, split_for_ranks(name, array), strict=True):
             writer.write(name, piece)
     for writer in writers:
         writer.close()

@@ -145,8 +145,15 @@ def _languages(args: argparse.Namespace) -> list[str]:
 def _sampling(args: argparse.Namespace) -> Sampling:
     if args.n < 1:
         raise InputError("--n must be at least 1")
-    return Sampling(n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
-                    greedy=args.greedy, max_new_tokens=args.max_new_tokens, seed=args.seed)  # fmt: skip
+    return Sampling(
+        n=args.n,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        top_k=args.top_k,
+        greedy=args.greedy,
+        max_new_tokens=args.max_new_tokens,
+        seed=args.seed,
+    )
 
 
 def _shard(text: str) -> tuple[int, int]:

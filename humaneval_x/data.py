@@ -137,10 +137,14 @@ def _problems(language: str, rows: Iterable[tuple[str, int, dict]]) -> dict[str,
     for path, line_no, row in rows:
         for name in required:
             if not isinstance(row.get(name), str):
-                raise InputError(f"{path}, line {line_no}: field {name!r} is missing or not a string")
+                raise InputError(
+                    f"{path}, line {line_no}: field {name!r} is missing or not a string"
+                )
         task_id = row["task_id"]
         if not task_id.startswith(prefix + "/") or not task_id.split("/")[1].isdigit():
-            raise InputError(f"{path}, line {line_no}: field 'task_id' {task_id!r} is not {prefix}/N")
+            raise InputError(
+                f"{path}, line {line_no}: field 'task_id' {task_id!r} is not {prefix}/N"
+            )
         if task_id in problems:
             raise InputError(f"{path}, line {line_no}: field 'task_id' {task_id!r} appears twice")
         problems[task_id] = Problem(

@@ -14,10 +14,10 @@ from sandboxes.backend import Backend
 WRONG_COMPLETIONS = {
     "python": "    raise NotImplementedError('doctor')\n",
     "cpp": "    throw 1;\n}\n",
-    "java": "        throw new RuntimeException(\"doctor\");\n    }\n}\n",
+    "java": '        throw new RuntimeException("doctor");\n    }\n}\n',
     "js": "  throw new Error('doctor');\n}\n",
-    "go": "    panic(\"doctor\")\n}\n",
-    "rust": "    panic!(\"doctor\");\n}\n",
+    "go": '    panic("doctor")\n}\n',
+    "rust": '    panic!("doctor");\n}\n',
 }
 
 # Anomalies of the HumanEval-X data itself, explained in docs/doctor.md.
@@ -59,8 +59,10 @@ def format_report(report: dict) -> str:
     """One line per anomaly: what was expected, what happened, and whether it is known."""
     lines = [f"doctor: {report['problems']} problems checked"]
     for anomaly in report["anomalies"]:
-        expected = "canonical solution should pass" if anomaly["kind"] == "canonical" else (
-            "wrong completion should fail"
+        expected = (
+            "canonical solution should pass"
+            if anomaly["kind"] == "canonical"
+            else ("wrong completion should fail")
         )
         note = f"known: {anomaly['known']}" if anomaly["known"] else "NEW"
         lines.append(f"  {anomaly['task_id']}: {expected}, got {anomaly['status']} ({note})")

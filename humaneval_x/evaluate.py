@@ -92,7 +92,10 @@ def evaluate(
 
 
 def _judge(
-    jobs: list[Job], by_digest: dict[str, list[Sample]], backend: Backend, options: EvaluationOptions
+    jobs: list[Job],
+    by_digest: dict[str, list[Sample]],
+    backend: Backend,
+    options: EvaluationOptions,
 ) -> Iterator[dict]:
     total = sum(len(samples) for samples in by_digest.values())
     with tqdm(total=total, unit="sample", disable=not options.progress or not total) as bar:

@@ -34,9 +34,7 @@ def generate(
     meta = {"task": task_kind, "model": runner.describe(), "sampling": sampling.to_json()}
     _check_meta(out.parent / GENERATION_META, meta)
     done = {row_key(row) for row in read_rows(out)}
-    todo = [
-        task for task in tasks if any((task.key, i) not in done for i in range(sampling.n))
-    ]
+    todo = [task for task in tasks if any((task.key, i) not in done for i in range(sampling.n))]
     written = 0
     with Appender(out) as appender, tqdm(total=len(todo), unit="task", disable=not todo) as bar:
         for task, completions in runner.generate(todo, sampling):

@@ -25,7 +25,7 @@ class Appender:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(path, "a", encoding="utf-8")
+        self._handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
 
     def write(self, row: dict) -> None:
         self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -55,7 +55,9 @@ def _sample(row: dict, dataset: Dataset, where: str, next_id: dict[str, int]) ->
     task = task_of_row(row, dataset, where)
     generation = row.get("generation", row.get("completion"))
     if not isinstance(generation, str):
-        raise InputError(f"{where}: field 'generation' (or 'completion') is missing or not a string")
+        raise InputError(
+            f"{where}: field 'generation' (or 'completion') is missing or not a string"
+        )
     completion_id = row.get("completion_id")
     if completion_id is None:
         completion_id = next_id[task.key]

@@ -15,7 +15,7 @@ SCHEMA = "humaneval-x/summary/1"
 
 
 def group_of(row: dict) -> str:
-    """"cpp" for generation rows, "python->cpp" for translation rows."""
+    """ "cpp" for generation rows, "python->cpp" for translation rows."""
     from humaneval_x.languages import language_of_task
 
     target = language_of_task(row["task_id"]).key

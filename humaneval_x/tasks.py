@@ -74,7 +74,7 @@ def translation_tasks(dataset: Dataset, pairs: Iterable[tuple[str, str]]) -> lis
 
 
 def parse_pairs(text: str, languages: Iterable[str] = LANGUAGE_KEYS) -> list[tuple[str, str]]:
-    """"all" (every ordered pair of `languages`) or "python:cpp,java:go"."""
+    """ "all" (every ordered pair of `languages`) or "python:cpp,java:go"."""
     chosen = check_languages(languages)
     if text.strip() == "all":
         return [(a, b) for a in chosen for b in chosen if a != b]

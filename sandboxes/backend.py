@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import threading
@@ -44,7 +45,7 @@ class Backend(ABC):
     def describe(self) -> dict:
         """Provenance for summary.json: backend, images, toolchain versions."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - backends without resources need no cleanup
         """Release containers or processes."""
 
     def __enter__(self) -> Backend:
@@ -58,17 +59,12 @@ def stream_jobs(process: subprocess.Popen, jobs: list[Job]) -> Iterator[dict]:
     """Feed jobs to a job-runner process and yield its verdicts; a lost job is a sandbox error."""
 
     def feed() -> None:
-        try:
+        with contextlib.suppress(OSError):  # the runner died: its jobs come back as lost
             for job in jobs:
                 process.stdin.write(json.dumps(job.to_json()) + "\n")
                 process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass
-        finally:
-            try:
-                process.stdin.close()
-            except OSError:
-                pass
+        with contextlib.suppress(OSError):
+            process.stdin.close()
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()

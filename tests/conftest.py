@@ -30,7 +30,9 @@ def dataset():
 
 def require_toolchain(language: str) -> None:
     """Skip when a language's host toolchain is missing, or fail when CI demands it."""
-    missing = [t for t in get_language(language).tools if not shutil.which(t, path=BASE_ENV["PATH"])]
+    missing = [
+        t for t in get_language(language).tools if not shutil.which(t, path=BASE_ENV["PATH"])
+    ]
     if missing:
         message = f"{language} toolchain missing: {', '.join(missing)}"
         if os.environ.get(REQUIRE_TOOLCHAINS) == "1":

@@ -25,8 +25,12 @@ def test_translation_prompt_layout(dataset):
     source, target = dataset.problem("Python/0"), dataset.problem("CPP/0")
     assert task.prompt == (
         "code translation\nPython:\n"
-        + source.declaration + "\n" + source.canonical_solution.rstrip() + "\n"
-        + "C++:\n" + target.declaration
+        + source.declaration
+        + "\n"
+        + source.canonical_solution.rstrip()
+        + "\n"
+        + "C++:\n"
+        + target.declaration
     )
     assert "Check if in given list" not in task.prompt  # no description
     assert task.key == "Python/0->CPP/0" and task.group == "python->cpp"

@@ -43,12 +43,18 @@ def test_accepts_codegeex_human_eval_and_translation_rows(tmp_path, dataset):
         ({"task_id": "Cobol/1", "generation": "x"}, "line 2: field 'task_id': unknown task id"),
         ({"task_id": "Python/1"}, "line 2: field 'generation' (or 'completion') is missing"),
         ({"generation": "x"}, "line 2: field 'task_id' is missing"),
-        ({"task_id": "Python/0", "generation": "x", "completion_id": 0}, "line 2: field "
-         "'completion_id' 0 repeats"),
-        ({"task_id": "Python/1", "generation": "x", "completion_id": -1}, "line 2: field "
-         "'completion_id' must be"),
-        ({"task_id": "CPP/1", "source_task_id": "CPP/1", "generation": "x"}, "line 2: field "
-         "'source_task_id' is in the same language"),
+        (
+            {"task_id": "Python/0", "generation": "x", "completion_id": 0},
+            "line 2: field 'completion_id' 0 repeats",
+        ),
+        (
+            {"task_id": "Python/1", "generation": "x", "completion_id": -1},
+            "line 2: field 'completion_id' must be",
+        ),
+        (
+            {"task_id": "CPP/1", "source_task_id": "CPP/1", "generation": "x"},
+            "line 2: field 'source_task_id' is in the same language",
+        ),
         ([1, 2], "line 2: expected a JSON object"),
     ],
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import fcntl
 import json
 import multiprocessing
 import os
@@ -39,8 +40,10 @@ TAIL_BYTES = 4096
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
 CLONE_NEWNET = 0x40000000
 SANDBOX_UID_BASE = 61000
+SLOT_LOCKS = "/run/humaneval-x"  # as root, each worker holds the lock of a host-wide slot
 COMPILER_UID_BASE = 60000  # compile servers, one uid per worker slot, never a job's
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -58,7 +61,17 @@ def main(argv: list[str] | None = None) -> int:
         help="the workdir is this runner's alone: empty it after each job",
     )
     args = parser.parse_args(argv)
-    options = (args.toolchains, args.workdir, args.exclusive_workdir)
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # die with the harness, even on kill -9
+    if args.workdir is None:
+        with tempfile.TemporaryDirectory(prefix="humaneval-x-jobs-") as private:
+            os.chmod(private, 0o711)  # jobs reach their own directory but cannot list the others
+            return _serve(args, private)
+    return _serve(args, args.workdir)
+
+
+def _serve(args: argparse.Namespace, workdir: str) -> int:
+    """Run the jobs read from stdin, one verdict line each on stdout."""
+    options = (args.toolchains, workdir, args.exclusive_workdir)
     jobs = ((line, *options) for line in sys.stdin if line.strip())
     if args.workers == 1:  # jobs run below this very process: no pool worker a job could kill
         _become_worker(0)
@@ -85,12 +98,32 @@ def _init_worker(slots) -> None:
 
 def _become_worker(slot: int) -> None:
     global _slot
-    _slot = slot
+    _slot = _claim_slot(slot)
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     # Not dumpable: a job running under the same uid cannot ptrace this process or open its
     # /proc files (its stdin and stdout carry the jobs and verdicts).
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _claim_slot(preferred: int) -> int:
+    """As root, a slot (so uids) that no other job runner of this host holds; else `preferred`.
+
+    Job runners started side by side would otherwise give their jobs the same uids, and a job
+    could signal another runner's jobs or have its leftovers cleaned up by it.
+    """
+    if os.geteuid() != 0:
+        return preferred
+    os.makedirs(SLOT_LOCKS, exist_ok=True)
+    for slot in range(1000):
+        fd = os.open(f"{SLOT_LOCKS}/slot-{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return slot  # the lock is held as long as this worker lives (fd not inherited)
+        except BlockingIOError:
+            os.close(fd)
+    raise RuntimeError("every sandbox slot of this host is taken")
 
 
 def _run_line(item: tuple[str, str, str | None, bool]) -> str:

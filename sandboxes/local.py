@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -50,11 +51,12 @@ class LocalBackend(Backend):
             )
 
     def _prepare_language(self, language: str) -> str:
-        """Run sandboxes/<language>/prepare.sh once; return the toolchain version it records."""
+        """Run sandboxes/<language>/prepare.sh when its inputs changed; return the version."""
         script = SANDBOXES / language / "prepare.sh"
         target = self.toolchains / language
-        stamp = target / "VERSION"
-        if script.exists() and not stamp.exists():
+        stamp, version = target / ".prepared", target / "VERSION"
+        if script.exists() and _read(stamp) != _inputs_digest(script.parent):
+            shutil.rmtree(target, ignore_errors=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             done = subprocess.run(["sh", str(script), str(target)], capture_output=True, text=True)
             if done.returncode != 0:
@@ -64,8 +66,9 @@ class LocalBackend(Backend):
                     f"or use --sandbox docker."
                 )
             subprocess.run(["chmod", "-R", "a+rX", str(self.toolchains)], check=True)
-        if stamp.exists():
-            return stamp.read_text().strip()
+            stamp.write_text(_inputs_digest(script.parent))
+        if version.exists():
+            return version.read_text().strip()
         return _tool_version(get_language(language).tools[0])
 
     def run(self, jobs: list[Job]) -> Iterator[dict]:
@@ -96,3 +99,15 @@ def _tool_version(tool: str) -> str:
     done = subprocess.run([path, flag], capture_output=True, text=True)
     lines = (done.stdout or done.stderr).strip().splitlines()
     return lines[0] if lines else "unknown"
+
+
+def _inputs_digest(folder: Path) -> str:
+    """Digest of what a prepare script builds from: every file of the language's folder."""
+    sha = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != "Dockerfile"):
+        sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    return sha.hexdigest()
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text() if path.exists() else None

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from humaneval_x.cache import default_cache_dir
 from humaneval_x.data import LANGUAGE_KEYS, load_dataset
 from humaneval_x.errors import InputError, ToolchainError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
@@ -89,6 +90,10 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
     parser.add_argument("--timeout", type=float, default=None, help="run-time limit in seconds")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="run every program, even one judged before (see $HUMANEVAL_X_CACHE)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="per-problem run-time limits from the canonical run times here")
 
 
 def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
@@ -100,7 +105,9 @@ def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
     parser.add_argument("--greedy", action="store_true")
     parser.add_argument("--max-new-tokens", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--shard", default="0/1", help="RANK/COUNT: this worker's share of tasks")
+    parser.add_argument("--shard", default="0/1",
+                        help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
+                        "of the full list from RANK), or env for $RANK_ID/$RANK_SIZE")  # fmt: skip
     if runner in RUNNER_MODULES:
         runner_factory(runner).add_arguments(parser)
 
@@ -157,10 +164,13 @@ def _sampling(args: argparse.Namespace) -> Sampling:
 
 
 def _shard(text: str) -> tuple[int, int]:
+    """RANK/COUNT, or "env": $RANK_ID/$RANK_SIZE as MindSpore's msrun exports them."""
+    if text == "env":
+        text = f"{os.environ.get('RANK_ID', '0')}/{os.environ.get('RANK_SIZE', '1')}"
     try:
         rank, count = (int(part) for part in text.split("/"))
     except ValueError:
-        raise InputError(f"--shard {text!r}: expected RANK/COUNT, e.g. 0/8") from None
+        raise InputError(f"--shard {text!r}: expected RANK/COUNT (e.g. 0/8) or env") from None
     return rank, count
 
 
@@ -184,7 +194,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     run.update(read_meta(args.samples))
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
-        options = EvaluationOptions(run_timeout_s=args.timeout, progress=not args.no_progress)
+        options = EvaluationOptions(
+            run_timeout_s=args.timeout,
+            progress=not args.no_progress,
+            cache_dir=None if args.no_cache else default_cache_dir(),
+            run_timeouts=_calibration(args, dataset, backend),
+        )
         rows = evaluate(samples, args.out, backend, options)
         summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
     write_json_atomic(args.out / "summary.json", summary)
@@ -192,6 +207,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"{args.out / 'summary.json'}: {len(rows)} verdicts, "
           f"{summary['unique_programs']} unique programs, {summary['wall_s']} s")  # fmt: skip
     return 0
+
+
+def _calibration(args: argparse.Namespace, dataset, backend) -> dict[str, float] | None:
+    """Calibrated run-time limits when --calibrate asks (cached beside the verdicts)."""
+    if not args.calibrate:
+        return None
+    from humaneval_x.calibration import calibrated_timeouts
+
+    return calibrated_timeouts(dataset, backend, list(dataset.languages), default_cache_dir())
 
 
 def _bench(args: argparse.Namespace) -> int:

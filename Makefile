@@ -12,7 +12,7 @@ TASK ?= generation
 RUN ?= reference-$(TASK)
 OUT ?= results/$(RUN)
 
-.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard
+.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed
 
 venv: $(VENV)/.installed
 
@@ -57,3 +57,38 @@ RUNS ?= $(wildcard results/*/summary.json)
 leaderboard: venv
 	$(BIN)/humaneval-x leaderboard $(RUNS) --out results/leaderboard.json \
 		--html results/leaderboard.html
+
+## CodeGeeX on MindSpore. Defaults: a tiny random-weight checkpoint on the CPU (a smoke run whose
+## pass@k is 0); for real runs: CHECKPOINT=… MODEL_CONFIG=13b DEVICE=ascend N=200.
+CODEGEEX_TOKENIZER ?= $(wildcard $(CURDIR)/../shared/codegeex-tokenizer)
+TINY_CHECKPOINT := build/codegeex-tiny.ckpt
+CHECKPOINT ?= $(TINY_CHECKPOINT)
+MODEL_CONFIG ?= tiny
+DEVICE ?= cpu
+N ?= 1
+MAX_NEW_TOKENS ?= 64
+PAIRS ?= all
+CODEGEEX_ARGS = --runner codegeex --checkpoint $(CHECKPOINT) --tokenizer $(CODEGEEX_TOKENIZER) \
+	--model-config $(MODEL_CONFIG) --device $(DEVICE) --n $(N) --max-new-tokens $(MAX_NEW_TOKENS) \
+	--languages $(LANGUAGES)
+
+codegeex-tiny: venv $(TINY_CHECKPOINT)
+
+$(TINY_CHECKPOINT):
+	$(BIN)/python -m runners.codegeex.random_checkpoint --config tiny --out $@
+
+## make generate / make translate: samples only; make bench-codegeex: samples, then evaluation.
+generate: venv $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
+	$(BIN)/humaneval-x generate $(CODEGEEX_ARGS) --out results/codegeex-generation/samples.jsonl
+
+translate: venv $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
+	$(BIN)/humaneval-x translate $(CODEGEEX_ARGS) --pairs $(PAIRS) \
+		--out results/codegeex-translation/samples.jsonl
+
+bench-codegeex: venv host-toolchains $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
+	$(BIN)/humaneval-x bench $(CODEGEEX_ARGS) --task $(TASK) --pairs $(PAIRS) \
+		--sandbox $(SANDBOX) --out results/codegeex-$(TASK)
+
+## Decode tokens per second: cached vs recomputed, batch sizes 1, 8, 32 (small config).
+decode-speed: venv
+	$(BIN)/python bench/decode_speed.py

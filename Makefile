@@ -12,7 +12,7 @@ TASK ?= generation
 RUN ?= reference-$(TASK)
 OUT ?= results/$(RUN)
 
-.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed
+.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf
 
 venv: $(VENV)/.installed
 
@@ -92,3 +92,14 @@ bench-codegeex: venv host-toolchains $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOI
 ## Decode tokens per second: cached vs recomputed, batch sizes 1, 8, 32 (small config).
 decode-speed: venv
 	$(BIN)/python bench/decode_speed.py
+
+## Docker sandboxes: an offline base image (debootstrap + docker import), then one image per language.
+base-image:
+	sh sandboxes/base_image.sh
+
+sandboxes: venv base-image
+	$(BIN)/python -m sandboxes.images build
+
+## Execution speed: per-sample baseline vs local vs docker, canonical sweep and n=20 duplicates.
+perf: venv host-toolchains
+	$(BIN)/python bench/perf.py --backends $(if $(filter local,$(SANDBOX)),local,local,docker)

@@ -91,9 +91,9 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
     parser.add_argument("--timeout", type=float, default=None, help="run-time limit in seconds")
     parser.add_argument("--no-cache", action="store_true",
-                        help="run every program, even one judged before (see $HUMANEVAL_X_CACHE)")
+                        help="run every program, also those judged before")  # fmt: skip
     parser.add_argument("--calibrate", action="store_true",
-                        help="per-problem run-time limits from the canonical run times here")
+                        help="run-time limits from the canonical run times")  # fmt: skip
 
 
 def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:

@@ -5,29 +5,33 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
+from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender, read_rows
 from humaneval_x.languages import get_language
 from humaneval_x.languages.base import StepResult
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job
 
-# Languages whose programs take longest go first, so no core idles at the end of a sweep.
-COST_ORDER = ("java", "cpp", "go", "rust", "js", "python")
+# Rough CPU seconds of one program (compile and run) with warm toolchains: the longest jobs go
+# first, so that no core idles at the end of a sweep.
+JOB_COST_S = {"java": 0.35, "cpp": 0.4, "go": 0.3, "rust": 0.3, "js": 0.06, "python": 0.03}
 STDERR_TAIL = 2000
 
 
 @dataclass(frozen=True)
 class EvaluationOptions:
-    """Per-run knobs: a run-time limit override and the sandbox backend."""
+    """Per-run knobs: run-time limits (one for all, or per task id) and the verdict cache."""
 
     run_timeout_s: float | None = None
     progress: bool = True
+    cache_dir: Path | None = None  # None: every program runs (see humaneval_x.cache)
+    run_timeouts: Mapping[str, float] | None = None  # by task id (humaneval_x.calibration)
 
 
 def program_job(sample: Sample, options: EvaluationOptions) -> tuple[str, Job]:
@@ -35,10 +39,13 @@ def program_job(sample: Sample, options: EvaluationOptions) -> tuple[str, Job]:
     spec = get_language(sample.task.language)
     program = spec.program(sample.task.problem, sample.task.context, sample.generation)
     steps = [step.to_json() for step in program.steps]
-    if options.run_timeout_s is not None:
+    timeout = options.run_timeout_s
+    if timeout is None and options.run_timeouts:
+        timeout = options.run_timeouts.get(sample.task.problem.task_id)
+    if timeout is not None:
         for step in steps:
             if step["phase"] == "run":
-                step["timeout_s"] = options.run_timeout_s
+                step["timeout_s"] = timeout
     payload = json.dumps([spec.key, program.files, steps], sort_keys=True).encode("utf-8")
     digest = hashlib.sha256(payload).hexdigest()
     return digest, Job(id=digest, language=spec.key, files=program.files, steps=steps)
@@ -82,9 +89,9 @@ def evaluate(
         by_digest[digest].append(sample)
         jobs.setdefault(digest, job)
     backend.prepare(sorted({job.language for job in jobs.values()}))
-    ordered = sorted(jobs.values(), key=lambda job: COST_ORDER.index(job.language))
+    cache = VerdictCache(options.cache_dir, backend.describe()) if options.cache_dir else None
     with Appender(results_path) as appender:
-        for row in _judge(ordered, by_digest, backend, options):
+        for row in _judge(schedule(list(jobs.values())), by_digest, backend, options, cache):
             appender.write(row)
             rows.append(row)
     wanted = {sample.key for sample in samples}
@@ -96,10 +103,40 @@ def _judge(
     by_digest: dict[str, list[Sample]],
     backend: Backend,
     options: EvaluationOptions,
+    cache: VerdictCache | None,
 ) -> Iterator[dict]:
     total = sum(len(samples) for samples in by_digest.values())
     with tqdm(total=total, unit="sample", disable=not options.progress or not total) as bar:
-        for verdict in backend.run(jobs):
+        for verdict in judge_jobs(jobs, backend, cache):
             for sample in by_digest[verdict["id"]]:
                 yield result_row(sample, verdict["id"], verdict)
                 bar.update(1)
+
+
+def schedule(jobs: list[Job]) -> list[Job]:
+    """Longest first, by language and source size, so that languages mix and no core idles."""
+
+    def cost(job: Job) -> float:
+        size = sum(len(text) for text in job.files.values())
+        return JOB_COST_S.get(job.language, 0.3) * (1 + size / 4000)
+
+    return sorted(jobs, key=cost, reverse=True)
+
+
+def judge_jobs(jobs: list[Job], backend: Backend, cache: VerdictCache | None) -> Iterator[dict]:
+    """Verdicts of `jobs`: cached ones at once, the rest from the backend (then cached)."""
+    if cache is None:
+        yield from backend.run(jobs)
+        return
+    misses = []
+    for job in jobs:
+        verdict = cache.get(job)
+        if verdict is None:
+            misses.append(job)
+        else:
+            yield verdict
+    by_id = {job.id: job for job in misses}
+    for verdict in backend.run(misses):
+        if verdict.get("id") in by_id:
+            cache.put(by_id[verdict["id"]], verdict)
+        yield verdict

@@ -51,7 +51,7 @@ class ContainerLimits:
 
     memory_mb: int = 3072  # swap included; above the 2 GiB compile steps and the JVM's 1 GiB heap
     tmpfs_mb: int = 512
-    cpus: float = 1.0
+    cpus: float = 2.0  # room for parallel compilers (go, javac); a fork bomb gets no more
     pids: int = 256
 
 
@@ -101,9 +101,12 @@ class _Sandbox:
         while b"\n" not in self._stdout:
             self._read_frame(deadline)
         line, _, self._stdout = self._stdout.partition(b"\n")
-        verdict = json.loads(line)
-        if verdict.get("id") != job.id:
-            raise SandboxLost(f"verdict for {verdict.get('id')!r} instead of {job.id!r}")
+        try:
+            verdict = json.loads(line)
+        except ValueError as exc:
+            raise SandboxLost(f"unreadable verdict {line[:200]!r}") from exc
+        if not isinstance(verdict, dict) or verdict.get("id") != job.id:
+            raise SandboxLost(f"verdict {line[:200]!r} is not for job {job.id!r}")
         return verdict
 
     def read_file(self, path: str) -> str:
@@ -210,8 +213,10 @@ class DockerBackend(Backend):
     def describe(self) -> dict:
         return {
             "backend": self.name,
-            "images": {lang: {"tag": images.image_tag(lang), "id": image}
-                       for lang, image in self._images.items()},  # fmt: skip
+            "images": {
+                lang: {"tag": images.image_tag(lang), "id": image}
+                for lang, image in self._images.items()
+            },
             "toolchains": dict(self._versions),
             "limits": {**self.limits.__dict__, "workers": self.workers},
         }
@@ -247,7 +252,10 @@ class DockerBackend(Backend):
                     job = pending.popleft()
                 except IndexError:
                     return
-                verdicts.put(self._judge(job))
+                try:
+                    verdicts.put(self._judge(job))
+                except Exception as exc:  # a worker thread must not lose its job
+                    verdicts.put({"id": job.id, "steps": [], "error": f"docker backend: {exc!r}"})
         finally:
             verdicts.put(None)
 

@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def is_current(client: docker.DockerClient, language: str) -> bool:
 def build(client: docker.DockerClient, language: str, log=sys.stderr) -> str:
     """Build one language's image; return its id. Raise ToolchainError when the build fails."""
     _check_base(client)
+    _stage_host_files(language)
     stream = client.api.build(
         path=str(SANDBOXES),
         dockerfile=f"{language}/Dockerfile",
@@ -81,6 +83,19 @@ def build(client: docker.DockerClient, language: str, log=sys.stderr) -> str:
                 f"building {image_tag(language)} failed: {chunk['error']}\n{''.join(tail)}"
             )
     return client.images.get(image_tag(language)).id
+
+
+def _stage_host_files(language: str) -> None:
+    """Run the prepare steps that need the host (npm and its registry) into <lang>/build/."""
+    if language != "js" or (SANDBOXES / "js/build/node_modules/js-md5").is_dir():
+        return
+    done = subprocess.run(
+        ["sh", str(SANDBOXES / "js/prepare.sh"), str(SANDBOXES / "js/build")],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise ToolchainError(f"npm install of js-md5 on the host failed:\n{done.stderr[-2000:]}")
 
 
 def _check_base(client: docker.DockerClient) -> None:

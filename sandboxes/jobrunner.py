@@ -37,6 +37,8 @@ DEFAULT_LIMITS = {
 }  # fmt: skip
 SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # where any uid may write
 TAIL_BYTES = 4096
+EXIT_POLL_S = 0.1  # how often a step with open pipes is checked for having exited
+EXIT_GRACE_S = 0.2  # how long output is still read after the process itself exited
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
@@ -250,9 +252,9 @@ class CompileServer:
 
     It gets the job's files in its request and answers the files it made, so it needs no
     access to job directories. As root it runs under its own uid, never a job's. It must make
-    itself non-dumpable (checked after every answer: /proc/PID/mem then belongs to root), so jobs of
-    the same uid can neither ptrace it nor open its pipes; signals they send only stop or kill
-    it, which the next request undoes (SIGCONT, restart).
+    itself non-dumpable (checked after every answer: /proc/PID/mem then belongs to root), so
+    jobs of the same uid can neither ptrace it nor open its pipes; signals they send only stop
+    or kill it, which the next request undoes (SIGCONT, restart).
     """
 
     def __init__(self, argv: list[str]) -> None:
@@ -269,9 +271,8 @@ class CompileServer:
         """(exit code, stdout, stderr, {class file: bytes}); raises OSError when lost."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.process.pid, signal.SIGCONT)
-        request = _pack_strings(args) + _pack_strings(
-            [text for item in files.items() for text in item], pairs=len(files)
-        )
+        pairs = [text for item in files.items() for text in item]
+        request = _pack(len(args), args) + _pack(len(files), pairs)
         self.process.stdin.write(request)
         self.process.stdin.flush()
         reader = _FrameReader(self.process.stdout.fileno(), deadline)
@@ -316,9 +317,9 @@ class _FrameReader:
         return self.bytes().decode("utf-8", "replace")
 
 
-def _pack_strings(texts: list[str], pairs: int | None = None) -> bytes:
+def _pack(count: int, texts: list[str]) -> bytes:
+    """A count, then each text as a length and UTF-8 bytes (JavacServer's request format)."""
     encoded = [text.encode("utf-8") for text in texts]
-    count = len(encoded) if pairs is None else pairs
     return struct.pack(">i", count) + b"".join(struct.pack(">i", len(e)) + e for e in encoded)
 
 
@@ -405,19 +406,28 @@ def _limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | Non
 
 
 def _collect(process: subprocess.Popen, deadline: float, limits: dict):
-    """Read stdout and stderr until both close, the deadline passes or output floods."""
+    """Read stdout and stderr until both close, the deadline passes or output floods.
+
+    Once the process has exited, its output is only drained for EXIT_GRACE_S: a background
+    child that keeps the pipes open must not turn a finished program into a timeout.
+    """
     buffers = {process.stdout: bytearray(), process.stderr: bytearray()}
     total, cap = 0, limits["output_bytes"]
     timed_out = flooded = False
+    exited_at = None
     with selectors.DefaultSelector() as selector:
         for stream in buffers:
             selector.register(stream, selectors.EVENT_READ)
         while selector.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if now >= deadline:
                 timed_out = True
                 break
-            for key, _ in selector.select(remaining):
+            if exited_at is None and process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > EXIT_GRACE_S:
+                break
+            for key, _ in selector.select(min(deadline - now, EXIT_POLL_S)):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     selector.unregister(key.fileobj)

@@ -36,14 +36,18 @@ def load_data(kind: str) -> Dataset:
     return load_dataset(LANGUAGE_KEYS, data_dir=directory)
 
 
-def make_backend(kind: str, languages: list[str], workers: int = 2) -> Backend:
-    """A prepared backend of `kind` ("local" or "docker"), or skip/fail."""
+def make_backend(
+    kind: str, languages: list[str], workers: int = 2, memory_mb: int | None = None
+) -> Backend:
+    """A prepared backend of `kind` ("local" or "docker"), or skip/fail; `memory_mb` sets the
+    containers' memory limit."""
     if kind == "docker":
-        from sandboxes.docker_backend import DockerBackend, docker_available
+        from sandboxes.docker_backend import ContainerLimits, DockerBackend, docker_available
 
         if not docker_available():
             unavailable(kind, "no Docker engine, or no sandbox images and no base image")
-        backend: Backend = DockerBackend(workers=workers)
+        limits = ContainerLimits(memory_mb=memory_mb) if memory_mb else None
+        backend: Backend = DockerBackend(workers=workers, limits=limits)
     else:
         from sandboxes.local import LocalBackend
 
@@ -56,48 +60,66 @@ def make_backend(kind: str, languages: list[str], workers: int = 2) -> Backend:
     return backend
 
 
-def tasks_53(dataset: Dataset) -> dict[str, Task]:
-    """The generation task of problem 53 in each language."""
+def tasks_of(dataset: Dataset, number: int = PROBLEM) -> dict[str, Task]:
+    """The generation task of one problem in each language."""
     tasks = build_tasks(dataset, "generation", LANGUAGE_KEYS)
-    return {task.language: task for task in tasks if task.problem.number == PROBLEM}
+    return {task.language: task for task in tasks if task.problem.number == number}
 
 
-def judge(backend: Backend, samples: list[Sample], out_dir: Path, run_s: float) -> dict:
-    """Evaluate samples; return their result rows by (task key, completion id)."""
-    options = EvaluationOptions(run_timeout_s=run_s, progress=False)
+def judge(
+    backend: Backend, samples: list[Sample], out_dir: Path, run_s: float | dict[str, float]
+) -> dict:
+    """Evaluate samples with one run-time limit, or one per task id; return their result rows
+    by (task id, completion id)."""
+    if isinstance(run_s, dict):
+        options = EvaluationOptions(run_timeouts=run_s, progress=False)
+    else:
+        options = EvaluationOptions(run_timeout_s=run_s, progress=False)
     rows = evaluate(samples, out_dir, backend, options)
     return {(row["task_id"], row["completion_id"]): row for row in rows}
 
 
 def sandbox_processes() -> list[tuple[int, int, str]]:
-    """(pid, uid, command line) of host processes running as a sandbox uid, but job runners and
-    their compile servers: after a batch there must be none."""
+    """(pid, uid, command line) of host processes of a sandbox uid that no job runner owns:
+    what escaped its job. Jobs of runners still at work (anyone's) are not counted."""
+    table = _process_table()
     found = []
+    for pid, (uid, _, command) in table.items():
+        if (uid in LOCAL_UIDS or uid in DOCKER_UIDS) and not _owned_by_runner(pid, table):
+            found.append((pid, uid, command))
+    return found
+
+
+def _owned_by_runner(pid: int, table: dict[int, tuple[int, int, str]]) -> bool:
+    while pid in table and pid > 1:
+        uid, parent, command = table[pid]
+        if "jobrunner.py" in command or "JavacServer" in command:
+            return True
+        pid = parent
+    return False
+
+
+def _process_table() -> dict[int, tuple[int, int, str]]:
+    """pid -> (uid, parent pid, command line) of every host process."""
+    table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             uid = os.stat(f"/proc/{entry}").st_uid
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
             with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+                command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
         except OSError:
             continue
-        runner = "jobrunner.py" in command or "JavacServer" in command
-        if (uid in LOCAL_UIDS or uid in DOCKER_UIDS) and not runner:
-            found.append((int(entry), uid, command.strip()))
-    return found
+        parent = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        table[int(entry)] = (uid, parent, command)
+    return table
 
 
 def processes_with(token: str) -> list[str]:
     """Command lines of host processes (containers' included) that mention `token`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                    command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
-            except OSError:
-                continue
-            if token in command:
-                found.append(command)
-    return found
+    table = _process_table()
+    me = os.getpid()
+    return [command for pid, (_, _, command) in table.items() if token in command and pid != me]

@@ -18,18 +18,26 @@ from pathlib import Path
 
 import pytest
 from sandbox_fixtures import (
+    PROBLEM,
     judge,
     load_data,
     make_backend,
     processes_with,
     sandbox_processes,
-    tasks_53,
+    tasks_of,
 )
 
-from humaneval_x.languages.base import StepResult
 from humaneval_x.samples import Sample
 
-RUN_S = 5.0  # run-step limit of the batch: infinite loops cost this much
+RUN_S = 10.0  # the run-step limit of the batch (the default): infinite loops cost this much
+# Memory bombs that touch their memory (JS heap, Go under the cgroup limit) take long on small
+# loaded VMs (slow page faults, reclaim before the OOM kill): they complete another problem, with
+# this run-time limit, which they never reach when the limit works.
+BOMB_PROBLEM = 2
+BOMB_S = 60.0
+# Smaller than the default 3 GiB, so that memory bombs meet the cgroup limit sooner (page
+# faults are slow on small VMs); still above every legitimate job of the batch.
+DOCKER_MEMORY_MB = 1024
 TOKEN = f"hx{uuid.uuid4().hex[:12]}"
 HARNESS_FILE = Path(__file__).resolve()
 OUTSIDE_NAME = f"hx-outside-{TOKEN}"
@@ -44,6 +52,7 @@ class Attack:
     backends: tuple[str, ...] = ("local", "docker")
     root_only: bool = False  # the local backend isolates jobs from each other only as root
     extra: dict = field(default_factory=dict)
+    problem: int = 53  # other problems: the completion is appended to the canonical solution
 
     @property
     def id(self) -> str:
@@ -74,98 +83,177 @@ def attacks() -> list[Attack]:
         str(HARNESS_FILE.parent / OUTSIDE_NAME),
     ]
     return [
-        Attack("fork_bomb", "python", _py("""
+        Attack(
+            "fork_bomb",
+            "python",
+            _py("""
 import os, time
 while True:
     try:
         os.fork()
     except OSError:
         time.sleep(0.01)
-"""), "timeout"),
-        Attack("fork_bomb", "cpp", _cpp(
-            "static int bomb = [](){ while (true) { if (fork() < 0) usleep(10000); } return 0; }();"
-        ), "timeout"),
-        Attack("memory_bomb", "python", _py("""
+"""),
+            "timeout",
+        ),
+        Attack(
+            "fork_bomb",
+            "cpp",
+            _cpp(
+                "static int bomb = [](){ while (true) { if (fork() < 0) usleep(10000); }"
+                " return 0; }();"
+            ),
+            "timeout",
+        ),
+        Attack(
+            "memory_bomb",
+            "python",
+            _py("""
 blocks = []
 while True:
-    blocks.append(bytearray(64 << 20))
-"""), "oom"),
-        Attack("memory_bomb", "cpp", _cpp(
-            "#include <vector>\nstatic int bomb = [](){ std::vector<char*> keep; while (true) {"
-            " char* p = new char[64 << 20]; memset(p, 1, 64 << 20); keep.push_back(p); }"
-            " return 0; }();"
-        ), "oom"),
-        Attack("memory_bomb", "java", JAVA + """
+    blocks.append(bytes(64 << 20))
+"""),
+            "oom",
+        ),
+        Attack(
+            "memory_bomb",
+            "cpp",
+            _cpp(
+                "#include <vector>\nstatic int bomb = [](){ std::vector<char*> keep; while (true) {"
+                " keep.push_back(new char[64 << 20]); }"
+                " return 0; }();"
+            ),
+            "oom",
+        ),
+        Attack(
+            "memory_bomb",
+            "java",
+            JAVA
+            + """
     static java.util.List<long[]> keep = new java.util.ArrayList<>();
-    static { for (int i = 0; i < 1000000; i++) keep.add(new long[8 << 20]); }
+    static { for (int i = 0; i < 1000000; i++) keep.add(new long[1 << 27]); }
 }
-""", "oom"),
-        Attack("memory_bomb", "js", """  return x + y;
-}
+""",
+            "oom",
+        ),
+        Attack(
+            "memory_bomb",
+            "js",
+            """
 const keep = [];
-while (true) keep.push(new Array(8 << 20).fill(1.5));
-""", "oom"),
+while (true) keep.push(new Array(1 << 24).fill(0.5));
+""",
+            "oom",
+            problem=BOMB_PROBLEM,
+        ),
         # Go sets no address-space limit: the container's memory cgroup kills it (docker), or
         # the job runner's RLIMIT_DATA fallback makes the allocation fail (local).
-        Attack("memory_bomb", "go", GO + """
+        Attack(
+            "memory_bomb",
+            "go",
+            """
 var keep [][]byte
 
 func init() {
     for {
         block := make([]byte, 64<<20)
-        for i := range block {
+        for i := 0; i < len(block); i += 4096 {
             block[i] = 1
         }
         keep = append(keep, block)
     }
 }
-""", "oom", backends=("docker",)),
-        Attack("memory_bomb", "rust", """
+""",
+            "oom",
+            backends=("docker",),
+            problem=BOMB_PROBLEM,
+        ),
+        Attack(
+            "memory_bomb",
+            "rust",
+            """
     let mut keep: Vec<Vec<u8>> = Vec::new();
-    loop { keep.push(vec![1u8; 64 << 20]); }
+    loop { keep.push(vec![0u8; 64 << 20]); }
 }
-""", "oom"),
-        Attack("disk_fill", "python", _py("""
-import errno
+""",
+            "oom",
+        ),
+        # Files up to the size limit, until the disk is full (the container's tmpfs) or 1.5 GB.
+        Attack(
+            "disk_fill",
+            "python",
+            _py("""
+import errno, os
 failure = None
 for n in range(24):
     try:
         with open(f"fill{n}", "wb") as handle:
-            for _ in range(80):
-                handle.write(b"x" * (1 << 20))
+            os.posix_fallocate(handle.fileno(), 0, 64 << 20)
+            handle.seek(64 << 20)
+            handle.write(b"x" * (1 << 20))
     except OSError as exc:
         failure = exc
         if exc.errno == errno.ENOSPC:
             break
 raise SystemExit(f"disk_fill stopped by: {failure}")
-"""), "runtime_error"),
+"""),
+            "runtime_error",
+            extra={"stderr": {"local": "File too large", "docker": "No space left"}},
+        ),
         Attack("infinite_loop", "python", _py("while True:\n    pass"), "timeout"),
-        Attack("infinite_loop", "cpp", _cpp(
-            "static int spin = [](){ volatile long n = 0; while (true) n++; return 0; }();"
-        ), "timeout"),
-        Attack("infinite_loop", "java", JAVA + """
+        Attack(
+            "infinite_loop",
+            "cpp",
+            _cpp("static int spin = [](){ volatile long n = 0; while (true) n++; return 0; }();"),
+            "timeout",
+        ),
+        Attack(
+            "infinite_loop",
+            "java",
+            JAVA
+            + """
     static { long n = 0; while (System.nanoTime() > 0) n++; }
 }
-""", "timeout"),
+""",
+            "timeout",
+        ),
         Attack("infinite_loop", "js", "  return x + y;\n}\nwhile (true) {}\n", "timeout"),
         Attack("infinite_loop", "go", GO + "\nfunc init() {\n    for {\n    }\n}\n", "timeout"),
         Attack("infinite_loop", "rust", "\n    loop {}\n}\n", "timeout"),
-        Attack("background_child", "python", _py(f"""
+        Attack(
+            "background_child",
+            "python",
+            _py(f"""
 import subprocess, sys
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "{TOKEN}"],
                  start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-"""), "passed"),
-        Attack("background_child", "cpp", _cpp(
-            "static int daemonize = [](){ if (fork() == 0) { setsid(); if (fork() == 0) {"
-            f' execl("/bin/sh", "sh", "-c", "sleep 600; : {TOKEN}", (char*)0); }}'
-            " _exit(0); } return 0; }();"
-        ), "passed"),
-        Attack("output_flood", "python", _py("""
+"""),
+            "passed",
+        ),
+        Attack(
+            "background_child",
+            "cpp",
+            _cpp(
+                "static int daemonize = [](){ if (fork() == 0) { setsid(); if (fork() == 0) {"
+                f' execl("/bin/sh", "sh", "-c", "sleep 600; : {TOKEN}", (char*)0); }}'
+                " _exit(0); } return 0; }();"
+            ),
+            "passed",
+        ),
+        Attack(
+            "output_flood",
+            "python",
+            _py("""
 import sys
 while True:
     sys.stdout.write("x" * 65536)
-"""), "runtime_error"),
-        Attack("network", "python", _py("""
+"""),
+            "runtime_error",
+        ),
+        Attack(
+            "network",
+            "python",
+            _py("""
 import socket
 for address in ADDRESSES:
     try:
@@ -173,16 +261,30 @@ for address in ADDRESSES:
     except OSError:
         continue
     raise SystemExit(f"NETWORK REACHABLE: {address}")
-"""), "passed", root_only=True, extra={"needs_addresses": True}),
-        Attack("write_outside", "python", _py(f"""
+"""),
+            "passed",
+            root_only=True,
+            extra={"needs_addresses": True},
+        ),
+        Attack(
+            "write_outside",
+            "python",
+            _py(f"""
 for path in {outside!r} + [__import__("os").environ["HOME"] + "/../{OUTSIDE_NAME}"]:
     try:
         with open(path, "w") as handle:
             handle.write("left behind")
     except OSError:
         pass
-"""), "passed", root_only=True, extra={"outside": outside}),
-        Attack("read_runner", "python", _py("""
+"""),
+            "passed",
+            root_only=True,
+            extra={"outside": outside},
+        ),
+        Attack(
+            "read_runner",
+            "python",
+            _py("""
 import os
 for path in (f"/proc/{os.getppid()}/environ", f"/proc/{os.getppid()}/mem", "/proc/1/environ",
              f"/proc/{os.getppid()}/fd/1"):
@@ -192,9 +294,15 @@ for path in (f"/proc/{os.getppid()}/environ", f"/proc/{os.getppid()}/mem", "/pro
     except OSError:
         continue
     raise SystemExit(f"READ {path}")
-"""), "passed", root_only=True),
+"""),
+            "passed",
+            root_only=True,
+        ),
         # The local backend relies on file permissions: world-readable host files stay readable.
-        Attack("read_harness", "python", _py(f"""
+        Attack(
+            "read_harness",
+            "python",
+            _py(f"""
 for path in [{str(HARNESS_FILE)!r}, {os.environ.get("HUMANEVAL_X_DATA", "/nonexistent")!r}]:
     try:
         with open(path, "rb") as handle:
@@ -202,8 +310,14 @@ for path in [{str(HARNESS_FILE)!r}, {os.environ.get("HUMANEVAL_X_DATA", "/nonexi
     except OSError:
         continue
     raise SystemExit(f"READ {{path}}")
-"""), "passed", backends=("docker",)),
-        Attack("kill_runner", "python", _py("""
+"""),
+            "passed",
+            backends=("docker",),
+        ),
+        Attack(
+            "kill_runner",
+            "python",
+            _py("""
 import os, signal
 for pid in (os.getppid(), 1, -1):
     for sig in (signal.SIGSTOP, signal.SIGKILL):
@@ -211,7 +325,10 @@ for pid in (os.getppid(), 1, -1):
             os.kill(pid, sig)
         except OSError:
             pass
-"""), "passed", root_only=True),
+"""),
+            "passed",
+            root_only=True,
+        ),
     ]
 
 
@@ -259,23 +376,28 @@ def _listener() -> tuple[socket.socket, list[tuple[str, int]]]:
 def outcome(request, tmp_path_factory):
     kind = request.param
     dataset = load_data(kind)
-    tasks = tasks_53(dataset)
+    tasks, bomb_tasks = tasks_of(dataset), tasks_of(dataset, BOMB_PROBLEM)
+    limits = {task.task_id: RUN_S for task in tasks.values()}
+    limits.update({task.task_id: BOMB_S for task in bomb_tasks.values()})
     chosen = [attack for attack in ATTACKS if _applicable(attack, kind)]
     languages = sorted({attack.language for attack in chosen})
-    backend = make_backend(kind, languages)
+    backend = make_backend(kind, languages, memory_mb=DOCKER_MEMORY_MB)
     server, addresses = _listener()
     try:
         samples, hostile_keys, correct_keys = [], {}, {}
         for number, attack in enumerate(chosen, start=1):
+            task = (tasks if attack.problem == PROBLEM else bomb_tasks)[attack.language]
             code = attack.completion.replace("ADDRESSES", repr(addresses))
-            samples.append(Sample(tasks[attack.language], number, code))
-            hostile_keys[attack.id] = (tasks[attack.language].task_id, number)
+            if attack.problem != PROBLEM:
+                code = task.problem.canonical_solution + code
+            samples.append(Sample(task, number, code))
+            hostile_keys[attack.id] = (task.task_id, number)
         for language in languages:
             task = tasks[language]
             samples.append(Sample(task, 0, task.problem.canonical_solution))
             correct_keys[language] = (task.task_id, 0)
         started = time.monotonic()
-        rows = judge(backend, samples, tmp_path_factory.mktemp(kind), RUN_S)
+        rows = judge(backend, samples, tmp_path_factory.mktemp(kind), limits)
         wall = time.monotonic() - started
         leftovers, token_processes = sandbox_processes(), processes_with(TOKEN)
         again = [s for s in samples if s.completion_id == 0]
@@ -301,11 +423,11 @@ def test_attack_gets_its_status(outcome: Outcome, attack: Attack) -> None:
     if not _applicable(attack, outcome.kind):
         pytest.skip(f"{attack.id} does not apply to the {outcome.kind} backend as this user")
     row = outcome.hostile[attack.id]
-    if attack.name == "output_flood" and "output_limit" not in StepResult.__dataclass_fields__:
-        pytest.xfail("the classifier does not read the job runner's output_limit flag yet")
     assert row["status"] == attack.expected, row
+    assert attack.extra.get("stderr", {}).get(outcome.kind, "") in row["stderr_tail"], row
     compile_s = 60.0 if attack.language != "python" else 0.0
-    assert row["duration_s"] <= compile_s + RUN_S + 2.0, row
+    run_s = RUN_S if attack.problem == PROBLEM else BOMB_S
+    assert row["duration_s"] <= compile_s + run_s + 2.0, row
 
 
 def test_correct_jobs_of_the_batch_pass(outcome: Outcome) -> None:
@@ -352,7 +474,7 @@ def test_local_backend_reads_world_readable_files(kind: str, tmp_path: Path) -> 
     if os.geteuid() != 0:
         pytest.skip("as non-root, local jobs run as the harness's own user")
     dataset = load_data(kind)
-    task = tasks_53(dataset)["python"]
+    task = tasks_of(dataset)["python"]
     backend = make_backend(kind, ["python"])
     code = _py(f"open({str(HARNESS_FILE)!r}).read(1)\nraise SystemExit('READ')")
     with backend:

@@ -27,6 +27,8 @@ OOM_MARKERS = (
     "memory allocation of",
     "JavaScript heap out of memory",
     "Cannot allocate memory",
+    "out of memory allocating",
+    "Array buffer allocation failed",
 )
 
 
@@ -75,6 +77,7 @@ class StepResult:
     duration_s: float
     stdout_tail: str
     stderr_tail: str
+    output_limit: bool = False  # killed for printing more than the output cap
 
     @classmethod
     def from_json(cls, row: dict) -> StepResult:
@@ -86,6 +89,7 @@ class StepResult:
             duration_s=float(row.get("duration_s", 0.0)),
             stdout_tail=row.get("stdout_tail", ""),
             stderr_tail=row.get("stderr_tail", ""),
+            output_limit=bool(row.get("output_limit")),
         )
 
 
@@ -137,6 +141,8 @@ class LanguageSpec(ABC):
         last = results[-1]
         if last.timed_out:
             return "timeout"
+        if last.output_limit:
+            return "runtime_error"
         if last.exit_code == 0 and last.signal is None and not self.assertion_failed(last):
             return "passed"
         if last.phase == "compile":
@@ -169,6 +175,11 @@ def cut_at_last(text: str, marker: str) -> str:
     return text[:index] if index >= 0 else text
 
 
+GO_COMMENTS_AND_STRINGS = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|`[^`]*`', re.S)
+
+
 def used_packages(code: str, candidates: list[str]) -> list[str]:
-    """Go import paths whose package name is referenced as `name.` in `code`."""
+    """Go import paths whose package name is referenced as `name.` in `code` (comments and
+    string literals aside: "a list of strings." is not a use of package strings)."""
+    code = GO_COMMENTS_AND_STRINGS.sub(" ", code)
     return [p for p in candidates if re.search(rf"\b{re.escape(p.split('/')[-1])}\.", code)]

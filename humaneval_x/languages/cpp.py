@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import sandboxes
 from humaneval_x.data import Problem
 from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
 
-# Headers the HumanEval-X C++ tests and typical completions rely on without including them.
-COMMON_HEADERS = (
-    "algorithm", "climits", "cmath", "cstdlib", "cstring", "iostream", "map",
-    "math.h", "numeric", "set", "stdio.h", "stdlib.h", "string", "vector",
-)  # fmt: skip
-PRELUDE = "".join(f"#include<{header}>\n" for header in COMMON_HEADERS)
+# Headers the tests and typical completions rely on without including them, as the first
+# include of every program; prepare.sh precompiles it with the same flags (PCH_FLAGS).
+PRELUDE_FILE = Path(sandboxes.__file__).with_name("cpp") / "prelude.h"
+PRELUDE = PRELUDE_FILE.read_text(encoding="utf-8")
+PCH_FLAGS = ("-std=c++17", "-O0")
 
 
 class Cpp(LanguageSpec):
@@ -22,8 +24,9 @@ class Cpp(LanguageSpec):
     install_hint = "apt-get install g++ libboost-dev libssl-dev"
 
     def program(self, problem: Problem, context: str, completion: str) -> Program:
-        source = PRELUDE + context + completion + "\n" + problem.test + "\n"
-        compile_argv = ("g++", "-std=c++17", "-O0", "-o", "main", "main.cpp", "-lcrypto")
+        source = context + completion + "\n" + problem.test + "\n"
+        prelude = ("-include", "{toolchains}/cpp/prelude.h")
+        compile_argv = ("g++", *PCH_FLAGS, *prelude, "-o", "main", "main.cpp", "-lcrypto")
         return Program(
             files={"main.cpp": source},
             steps=(

@@ -25,6 +25,7 @@ class Rust(LanguageSpec):
         externs = [arg for crate in CRATES for arg in ("--extern", f"{crate}={deps}/lib{crate}.rlib")]
         argv = (
             "rustc", "--test", "--edition", "2021", "-A", "warnings", "-C", "debuginfo=0",
+            "-C", "prefer-dynamic",  # links libstd.so: half the time of a static test binary
             "-L", f"dependency={deps}", *externs, "-o", "main", "main.rs",
         )  # fmt: skip
         return Program(

@@ -15,11 +15,12 @@ from mindspore import Tensor, mutable, ops
 
 from runners.base import Sampling
 from runners.codegeex.config import EOS_ID, TOKENIZER_VOCAB
-from runners.codegeex.model import Caches, CodeGeeX
+from runners.codegeex.model import Caches, CodeGeeX, DecodeStep, MergeWindow
 
 CANDIDATES = 1024  # top-p looks at this many tokens first and sorts everything only if needed
 PREFILL_BUCKET = 128  # prompts are padded to a multiple of this, and caches to CACHE_BUCKET,
 CACHE_BUCKET = 512  # so graph mode compiles few shapes
+WINDOW = 32  # decoding steps between merges of the key/value window into the main cache
 
 
 def check_sampling(sampling: Sampling) -> None:
@@ -79,12 +80,28 @@ def sample_next(logits: np.ndarray, sampling: Sampling,
 
 @dataclass
 class Prefix:
-    """A prefilled prompt: its length, the next-token logits [V] and its keys/values."""
+    """A prefilled prompt: its length, the next-token logits [V] and its transposed keys
+    [1, H, D, P'] and values [1, H, P', D] per layer (P' >= length: the padded prompt)."""
 
     length: int
     logits: np.ndarray
     keys: Caches
     values: Caches
+
+
+@dataclass
+class Cache:
+    """The key/value cache of a batch: 4 tensors per layer (main keys [B, H, D, T], main
+    values [B, H, T, D], window keys [B, H, D, WINDOW], window values [B, H, WINDOW, D]).
+    Main slots below `base` are filled; the window holds slots base, base + 1, ..."""
+
+    tensors: list[Tensor]
+    base: int
+
+    def take(self, rows: list[int]) -> Cache:
+        """The cache of the given batch rows, in that order."""
+        index = Tensor(np.asarray(rows, np.int32))
+        return Cache([ops.gather(t, index, 0) for t in self.tensors], self.base)
 
 
 @dataclass
@@ -104,10 +121,13 @@ class Decoder:
     def __init__(self, model: CodeGeeX) -> None:
         self.model = model
         self.config = model.config
+        self.decode_step = DecodeStep(model)
+        self.merge_keys = MergeWindow(axis=3)
+        self.merge_values = MergeWindow(axis=2)
 
     def prefill(self, prompt: Sequence[int]) -> Prefix:
         """Encode the prompt at positions 0..P-1, right-padded with EOS to a bucket length, and
-        keep every position's key and value (padding slots are overwritten before use)."""
+        keep every position's key and value (padding slots are masked, then overwritten)."""
         if not prompt:
             raise ValueError("the prompt is empty")
         if len(prompt) >= self.config.seq_length:
@@ -117,7 +137,7 @@ class Decoder:
         ids = np.full((1, padded), EOS_ID, np.int32)
         ids[0, :len(prompt)] = prompt
         index = Tensor(np.asarray([len(prompt) - 1], np.int32))
-        logits, keys, values = self.model(Tensor(ids), _positions(0, padded), index=index)
+        logits, keys, values = self.model(Tensor(ids), _positions(0, padded), index)
         return Prefix(len(prompt), logits.asnumpy()[0, 0], keys, values)
 
     def max_new_tokens(self, prefix: Prefix, sampling: Sampling) -> int:
@@ -129,11 +149,9 @@ class Decoder:
         """Decode len(rngs) samples from `prefix`; row i draws its randomness from rngs[i]."""
         check_sampling(sampling)
         limit = self.max_new_tokens(prefix, sampling)
-        cache_len = max(prefix.keys[0].shape[2],
-                        min(self.config.seq_length, _round_up(prefix.length + limit, CACHE_BUCKET)))
         rows = [Row([]) for _ in rngs]
         slots = list(range(len(rows)))  # batch row -> sample index, -1 for padding rows
-        keys, values = self.expand(prefix, len(rows), cache_len)
+        cache = self.start(prefix, len(rows), self.cache_length(prefix, limit))
         logits = np.repeat(prefix.logits[None], len(rows), axis=0)
         for step in range(limit):
             live = [i for i, s in enumerate(slots) if s >= 0 and rows[s].finish is None]
@@ -147,22 +165,45 @@ class Decoder:
             if len(live) <= len(slots) // 2:
                 keep = _compact(live)
                 slots = [slots[i] if n < len(live) else -1 for n, i in enumerate(keep)]
-                tokens, logits = tokens[keep], logits[keep]
-                keys, values = _take(keys, keep), _take(values, keep)
-            logits, keys, values = self.step(tokens, prefix.length + step, keys, values)
+                tokens, logits, cache = tokens[keep], logits[keep], cache.take(keep)
+            logits = self.step(tokens, prefix.length + step, cache)
         return rows
 
-    def step(self, tokens: np.ndarray, position: int, keys: Caches, values: Caches
-             ) -> tuple[np.ndarray, Caches, Caches]:
-        """Feed one token per row at `position`: next-token logits [B, V] and updated caches."""
-        ids = Tensor(tokens.astype(np.int32).reshape(-1, 1))
-        out, keys, values = self.model(ids, _positions(position, 1), mutable(keys),
-                                       mutable(values))
-        return out.asnumpy()[:, 0], keys, values
+    def cache_length(self, prefix: Prefix, new_tokens: int) -> int:
+        """Main-cache slots for `new_tokens` after `prefix`, rounded up to CACHE_BUCKET."""
+        wanted = _round_up(prefix.length + new_tokens, CACHE_BUCKET)
+        return max(prefix.keys[0].shape[-1], min(self.config.seq_length, wanted))
 
-    def expand(self, prefix: Prefix, batch: int, length: int) -> tuple[Caches, Caches]:
-        """The prefix's caches for `batch` rows and `length` slots."""
-        return _expand(prefix.keys, batch, length), _expand(prefix.values, batch, length)
+    def start(self, prefix: Prefix, batch: int, length: int) -> Cache:
+        """A cache of `batch` rows and `length` main slots holding the prefix."""
+        tensors = []
+        for keys, values in zip(prefix.keys, prefix.values, strict=True):
+            b, h, d, _ = keys.shape
+            tensors += [_expand(keys, batch, length, 3), _expand(values, batch, length, 2),
+                        ops.zeros((batch, h, d, WINDOW), keys.dtype),
+                        ops.zeros((batch, h, WINDOW, d), values.dtype)]
+        return Cache(tensors, prefix.length)
+
+    def step(self, tokens: np.ndarray, position: int, cache: Cache) -> np.ndarray:
+        """Feed one token per row at `position` (the next slot after the cache's contents):
+        next-token logits [B, V]; `cache` is updated."""
+        if position - cache.base == WINDOW:
+            self.merge(cache)
+        ids = Tensor(tokens.astype(np.int32).reshape(-1, 1))
+        logits, windows = self.decode_step(ids, _positions(position, 1), _positions(cache.base, 1),
+                                           mutable(tuple(cache.tensors)))
+        cache.tensors[2::4] = windows[0::2]
+        cache.tensors[3::4] = windows[1::2]
+        return logits.asnumpy()
+
+    def merge(self, cache: Cache) -> None:
+        """Move the full window into the main cache (one layer at a time) and advance `base`."""
+        base = _positions(cache.base, 1)
+        for i in range(0, len(cache.tensors), 4):
+            cache.tensors[i] = self.merge_keys(cache.tensors[i], cache.tensors[i + 2], base)
+            cache.tensors[i + 1] = self.merge_values(cache.tensors[i + 1], cache.tensors[i + 3],
+                                                     base)
+        cache.base += WINDOW
 
 
 def _advance(row: Row, token: int, stop: StopRule, last: bool) -> None:
@@ -189,22 +230,21 @@ def _compact(live: list[int]) -> list[int]:
     return live + [live[0]] * (size - len(live))
 
 
-def _expand(caches: Caches, batch: int, length: int) -> Caches:
-    """[1, H, P, D] prefill caches -> [batch, H, length, D], zero beyond P."""
-    out = ()
-    for cache in caches:
-        pad = ops.zeros((1, cache.shape[1], length - cache.shape[2], cache.shape[3]), cache.dtype)
-        out += (ops.tile(ops.concat((cache, pad), axis=2), (batch, 1, 1, 1)),)
-    return out
+def _expand(cache: Tensor, batch: int, length: int, axis: int) -> Tensor:
+    """A [1, ...] prefill cache as `batch` rows, zero-padded to `length` along `axis`."""
+    shape = list(cache.shape)
+    shape[axis] = length - shape[axis]
+    padded = ops.concat((cache, ops.zeros(tuple(shape), cache.dtype)), axis=axis)
+    return ops.tile(padded, (batch, 1, 1, 1))
 
 
-def _take(caches: Caches, rows: list[int]) -> Caches:
-    index = Tensor(np.asarray(rows, np.int32))
-    return tuple(ops.gather(cache, index, 0) for cache in caches)
+def recompute_inputs(ids: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
+    """The model inputs for the next-token logits of a full pass over `ids` [B, S]."""
+    index = Tensor(np.asarray([ids.shape[1] - 1], np.int32))
+    return Tensor(ids.astype(np.int32)), _positions(0, ids.shape[1]), index
 
 
 def recompute_logits(model: CodeGeeX, ids: np.ndarray) -> np.ndarray:
     """Next-token logits [B, V] from a full pass over `ids` [B, S] (no cache)."""
-    index = Tensor(np.asarray([ids.shape[1] - 1], np.int32))
-    logits, _, _ = model(Tensor(ids.astype(np.int32)), _positions(0, ids.shape[1]), index=index)
+    logits, _, _ = model(*recompute_inputs(ids))
     return logits.asnumpy()[:, 0]

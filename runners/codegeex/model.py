@@ -1,12 +1,16 @@
 """The CodeGeeX network in MindSpore, with the official parameter names of FACTS §2.1.
 
-One forward pass serves both decoding strategies:
+Two compiled entry points share the weights:
 
-* full: `model(ids [B, S], positions [S])` attends causally over the S given tokens and returns
-  the logits with the keys and values of every layer ([B, H, S, D] each); prompts may be padded
-  on the right (causality keeps padding out of earlier positions) and `index` picks the row;
-* step: `model(ids [B, 1], position [1], keys, values)` writes the new token's key/value into slot
-  `position` of static caches ([B, H, T, D] each) and attends over slots `<= position`.
+* `CodeGeeX(ids [B, S], positions [S])` attends causally over the S given tokens and returns the
+  logits with every layer's keys ([B, H, D, S], stored transposed) and values ([B, H, S, D]);
+  prompts may be padded on the right (causality keeps padding out of earlier positions) and
+  `index` picks the row whose logits are wanted.
+* `DecodeStep(ids [B, 1], position, base, ...)` decodes one token against a two-level cache:
+  the main caches ([B, H, D, T] keys, [B, H, T, D] values) hold slots `< base` and are only
+  read; the new key/value goes into slot `position - base` of a small window ([B, H, D, W],
+  [B, H, W, D]), the only tensors a step rewrites. `MergeWindow` copies a full window into the
+  main cache every W steps. A step therefore reads the cache once instead of rewriting it.
 
 Static shapes keep graph mode to one compiled graph per (batch, cache length). All rows of a
 batch share positions: the runner batches the samples of one prompt.
@@ -32,6 +36,16 @@ def _zeros(shape: tuple[int, ...], dtype: ms.dtype, name: str) -> Parameter:
     return Parameter(Tensor(np.zeros(shape, np.float32), dtype), name=name)
 
 
+def _cast(x: Tensor, dtype: ms.dtype) -> Tensor:
+    """`x` as `dtype`, without a kernel when it already is."""
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
+def _penalty(allowed: Tensor) -> Tensor:
+    """0 where attention is allowed, -MASK_PENALTY elsewhere (fp32)."""
+    return (1 - allowed.astype(ms.float32)) * -MASK_PENALTY
+
+
 class LayerNorm(nn.Cell):
     """Layer normalisation over the last axis, computed in fp32 (`gamma`, `beta`)."""
 
@@ -42,8 +56,8 @@ class LayerNorm(nn.Cell):
         self.norm = ops.LayerNorm(begin_norm_axis=-1, begin_params_axis=-1, epsilon=eps)
 
     def construct(self, x: Tensor) -> Tensor:
-        y, _, _ = self.norm(x.astype(ms.float32), self.gamma, self.beta)
-        return y.astype(x.dtype)
+        y, _, _ = self.norm(_cast(x, ms.float32), self.gamma, self.beta)
+        return _cast(y, x.dtype)
 
 
 class Dense(nn.Cell):
@@ -78,22 +92,35 @@ class Attention(nn.Cell):
         self.scale = 1.0 / math.sqrt(config.head_dim)
         self.softmax = ops.Softmax(axis=-1)
 
-    def split(self, x: Tensor) -> Tensor:
-        """[B, S, H*D] -> [B, H, S, D]."""
+    def split(self, x: Tensor, order: tuple[int, ...]) -> Tensor:
+        """[B, S, H*D] -> [B, S, H, D] permuted by `order` (a free reshape when S == 1)."""
         b, s, _ = x.shape
-        return x.reshape(b, s, self.heads, self.head_dim).transpose(0, 2, 1, 3)
+        x = x.reshape(b, s, self.heads, self.head_dim)
+        if s == 1:
+            return x.reshape(tuple(x.shape[i] for i in order))
+        return x.transpose(order)
 
     def construct(self, q_in: Tensor, kv_in: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Project to (query, key, value), each [B, H, S, D]."""
-        return self.split(self.dense1(q_in)), self.split(self.dense2(kv_in)), self.split(
-            self.dense3(kv_in))
+        """Project to query [B, H, S, D], transposed keys [B, H, D, S], values [B, H, S, D]."""
+        q = self.split(self.dense1(q_in), (0, 2, 1, 3))
+        k = self.split(self.dense2(kv_in), (0, 2, 3, 1))
+        return q, k, self.split(self.dense3(kv_in), (0, 2, 1, 3))
 
-    def attend(self, q: Tensor, k: Tensor, v: Tensor, bias: Tensor) -> Tensor:
-        """Softmax(q kᵀ/√d + bias) v in fp32 softmax, merged and projected: [B, S, hidden]."""
-        scores = ops.matmul(q, k.transpose(0, 1, 3, 2)).astype(ms.float32) * self.scale
-        probs = self.softmax(scores + bias).astype(v.dtype)
-        ctx = ops.matmul(probs, v).transpose(0, 2, 1, 3)
-        b, s = ctx.shape[0], ctx.shape[1]
+    def attend(self, q: Tensor, keys: Caches, values: Caches, bias: Tensor) -> Tensor:
+        """One softmax (fp32) over the concatenated key sets, then merge heads and project.
+
+        `keys[i]` [B, H, D, S_i] and `values[i]` [B, H, S_i, D]; `bias` [S, sum S_i]."""
+        scores = ops.concat([ops.matmul(q, k) for k in keys], -1)
+        probs = _cast(self.softmax(_cast(scores, ms.float32) * self.scale + bias), q.dtype)
+        ctx = ops.matmul(probs[..., : keys[0].shape[-1]], values[0])
+        start = keys[0].shape[-1]
+        for i in range(1, len(keys)):
+            end = start + keys[i].shape[-1]
+            ctx = ctx + ops.matmul(probs[..., start:end], values[i])
+            start = end
+        b, _, s, _ = ctx.shape
+        if s > 1:
+            ctx = ctx.transpose(0, 2, 1, 3)
         return self.projection(ctx.reshape(b, s, self.heads * self.head_dim))
 
 
@@ -121,16 +148,25 @@ class Layer(nn.Cell):
         self.output = FeedForward(config, dtype)
         self.top_query = top_query
 
-    def construct(self, x: Tensor, top_query: Tensor, bias: Tensor, k_cache: Tensor = None,
-                  v_cache: Tensor = None, slot: Tensor = None) -> tuple[Tensor, Tensor, Tensor]:
-        """Returns (output, keys, values); with caches, the new key/value goes into `slot`."""
+    def construct(self, x: Tensor, top_query: Tensor, bias: Tensor
+                  ) -> tuple[Tensor, Tensor, Tensor]:
+        """Full pass: (output, transposed keys, values)."""
         a = self.layernorm1(x)
         q, k, v = self.attention(top_query if self.top_query else a, a)
-        if k_cache is not None:
-            k = k_cache * (1 - slot) + k * slot
-            v = v_cache * (1 - slot) + v * slot
-        x = x + self.attention.attend(q, k, v, bias)
+        x = x + self.attention.attend(q, (k,), (v,), bias)
         return x + self.output(self.layernorm2(x)), k, v
+
+    def step(self, x: Tensor, top_query: Tensor, bias: Tensor, cache: Caches, slot: Tensor
+             ) -> tuple[Tensor, Tensor, Tensor]:
+        """One token against (keys, values, window keys, window values); the new key/value
+        goes into the window where `slot` [W] is true. Returns (output, window keys, values)."""
+        keys, values, window_keys, window_values = cache
+        a = self.layernorm1(x)
+        q, k, v = self.attention(top_query if self.top_query else a, a)
+        window_keys = ops.where(slot, k, window_keys)
+        window_values = ops.where(slot.reshape(-1, 1), v, window_values)
+        x = x + self.attention.attend(q, (keys, window_keys), (values, window_values), bias)
+        return x + self.output(self.layernorm2(x)), window_keys, window_values
 
 
 class Embedding(nn.Cell):
@@ -168,26 +204,41 @@ class Backbone(nn.Cell):
         self.top_query_layer = Layer(config, dtype, True)
         self.num_blocks = config.num_blocks
 
-    def construct(self, ids: Tensor, positions: Tensor, bias: Tensor, k_caches: Caches = None,
-                  v_caches: Caches = None, slot: Tensor = None) -> tuple[Tensor, Caches, Caches]:
+    def layer(self, i: int) -> Layer:
+        return self.blocks[i] if i < self.num_blocks else self.top_query_layer
+
+    def inputs(self, ids: Tensor, positions: Tensor) -> tuple[Tensor, Tensor]:
+        """The token embeddings and the top-query embeddings, both [B, S, hidden]."""
         x = self.embedding(ids, positions)
-        top_query = ops.broadcast_to(self.top_query_embedding(positions), x.shape)
+        return x, ops.broadcast_to(self.top_query_embedding(positions), x.shape)
+
+    def construct(self, ids: Tensor, positions: Tensor, bias: Tensor
+                  ) -> tuple[Tensor, Caches, Caches]:
+        x, top_query = self.inputs(ids, positions)
         keys, values = (), ()
         for i in range(self.num_blocks + 1):
-            layer = self.blocks[i] if i < self.num_blocks else self.top_query_layer
             if i == self.num_blocks:
                 x = self.layernorm(x)
-            if k_caches is None:
-                x, k, v = layer(x, top_query, bias)
-            else:
-                x, k, v = layer(x, top_query, bias, k_caches[i], v_caches[i], slot)
+            x, k, v = self.layer(i)(x, top_query, bias)
             keys += (k,)
             values += (v,)
         return x, keys, values
 
+    def step(self, ids: Tensor, position: Tensor, bias: Tensor, caches: Caches, slot: Tensor
+             ) -> tuple[Tensor, Caches]:
+        """`caches` holds 4 tensors per layer (see `Layer.step`); returns the new windows."""
+        x, top_query = self.inputs(ids, position)
+        windows = ()
+        for i in range(self.num_blocks + 1):
+            if i == self.num_blocks:
+                x = self.layernorm(x)
+            x, k, v = self.layer(i).step(x, top_query, bias, caches[4 * i:4 * i + 4], slot)
+            windows += (k, v)
+        return x, windows
+
 
 class CodeGeeX(nn.Cell):
-    """The whole model; the output head is tied to the word-embedding table."""
+    """The whole model (full pass); the output head is tied to the word-embedding table."""
 
     def __init__(self, config: ModelConfig, dtype: ms.dtype = ms.float32) -> None:
         super().__init__()
@@ -196,25 +247,59 @@ class CodeGeeX(nn.Cell):
         self.backbone = Backbone(config, dtype)
         self.head = ops.MatMul(transpose_b=True)
 
-    def construct(self, ids: Tensor, positions: Tensor, k_caches: Caches = None,
-                  v_caches: Caches = None, index: Tensor = None
-                  ) -> tuple[Tensor, Caches, Caches]:
-        """fp32 logits [B, S, V] (or [B, 1, V] at sequence index `index` [1]), keys, values."""
-        if k_caches is None:
-            allowed = positions.reshape(1, -1) <= positions.reshape(-1, 1)
-            slot = None
-        else:
-            slots = ops.arange(k_caches[0].shape[2], dtype=positions.dtype).reshape(1, -1)
-            allowed = slots <= positions.reshape(-1, 1)
-            slot = (slots == positions.reshape(-1, 1)).astype(self.dtype).reshape(1, 1, -1, 1)
-        bias = (1 - allowed.astype(ms.float32)) * -MASK_PENALTY
-        h, keys, values = self.backbone(ids, positions, bias, k_caches, v_caches, slot)
-        if index is not None:
-            h = ops.gather(h, index, 1)
+    def logits(self, h: Tensor) -> Tensor:
+        """fp32 logits [B, S, V] of hidden states [B, S, hidden]."""
         b, s = h.shape[0], h.shape[1]
         table = self.backbone.embedding.word_embedding.embedding_table
-        logits = self.head(h.reshape(b * s, -1), table).astype(ms.float32)
-        return logits.reshape(b, s, -1), keys, values
+        return _cast(self.head(h.reshape(b * s, -1), table), ms.float32).reshape(b, s, -1)
+
+    def construct(self, ids: Tensor, positions: Tensor, index: Tensor = None
+                  ) -> tuple[Tensor, Caches, Caches]:
+        """Logits [B, S, V] (or [B, 1, V] at sequence index `index` [1]), transposed keys
+        [B, H, D, S] and values [B, H, S, D] of every layer."""
+        bias = _penalty(positions.reshape(1, -1) <= positions.reshape(-1, 1))
+        h, keys, values = self.backbone(ids, positions, bias)
+        if index is not None:
+            h = ops.gather(h, index, 1)
+        return self.logits(h), keys, values
+
+
+class DecodeStep(nn.Cell):
+    """One cached decoding step of `model` (same weights): see the module docstring."""
+
+    def __init__(self, model: CodeGeeX) -> None:
+        super().__init__()
+        self.model = model
+
+    def construct(self, ids: Tensor, position: Tensor, base: Tensor, caches: Caches
+                  ) -> tuple[Tensor, Caches]:
+        """Logits [B, V] for `ids` [B, 1] at `position` [1]; the main caches hold slots
+        `< base` [1], the windows slots `base..position`. Returns the updated windows."""
+        length, width = caches[0].shape[-1], caches[2].shape[-1]
+        offset = position - base
+        window = ops.arange(width, dtype=position.dtype)
+        main = ops.arange(length, dtype=position.dtype)
+        bias = ops.concat((_penalty(main < base), _penalty(window <= offset))).reshape(1, -1)
+        slot = window == offset
+        h, windows = self.model.backbone.step(ids, position, bias, caches, slot)
+        return self.model.logits(h)[:, 0], windows
+
+
+class MergeWindow(nn.Cell):
+    """Copy a window ([..., W] along `axis`) into slots base..base+W-1 of a main cache."""
+
+    def __init__(self, axis: int) -> None:
+        super().__init__()
+        self.axis = axis
+        self.mask_shape = tuple(-1 if i == axis else 1 for i in range(4))
+
+    def construct(self, cache: Tensor, window: Tensor, base: Tensor) -> Tensor:
+        """`cache` and `window` are 4-D; returns the merged cache."""
+        offset = ops.arange(cache.shape[self.axis], dtype=base.dtype) - base
+        width = window.shape[self.axis]
+        inside = (offset >= 0) & (offset < width)
+        moved = ops.gather(window, ops.clip(offset, 0, width - 1), self.axis)
+        return ops.where(inside.reshape(self.mask_shape), moved, cache)
 
 
 def build_model(config: ModelConfig, weights: Iterable[tuple[str, np.ndarray]],

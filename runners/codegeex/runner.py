@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -38,14 +37,10 @@ class Options:
     mode: str = "graph"
     precision: str = "auto"  # fp16 on Ascend/GPU, fp32 on CPU
     batch_size: int = 8
-    shard_rank: int = 0
-    shard_count: int = 1
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
             raise InputError(f"unknown device {self.device!r}; known: {', '.join(DEVICES)}")
-        if not 0 <= self.shard_rank < self.shard_count:
-            raise InputError(f"shard rank {self.shard_rank} is not in [0, {self.shard_count})")
         if self.mode not in ("graph", "pynative"):
             raise InputError(f"unknown mode {self.mode!r}; known: graph, pynative")
         if self.batch_size < 1:
@@ -55,13 +50,6 @@ class Options:
     def dtype(self) -> ms.dtype:
         fp16 = self.precision == "fp16" or (self.precision == "auto" and self.device != "cpu")
         return ms.float16 if fp16 else ms.float32
-
-
-def in_shard(task: Task, rank: int, count: int) -> bool:
-    """Whether `task` belongs to shard `rank` of `count`: by a hash of its key, so a shard's
-    tasks do not change when the task list is filtered (resume) or reordered."""
-    digest = hashlib.sha256(task.key.encode()).digest()
-    return int.from_bytes(digest[:8], "little") % count == rank
 
 
 class CodeGeeXRunner(Runner):
@@ -77,7 +65,7 @@ class CodeGeeXRunner(Runner):
         self.decoder = Decoder(build_model(self.config, weights, options.dtype))
 
     def describe(self) -> dict:
-        options = {k: str(v) for k, v in asdict(self.options).items()}
+        options = {k: str(v) for k, v in asdict(self.options).items() if k != "device_id"}
         return {
             "runner": self.name,
             "model": f"CodeGeeX-{self.options.config}",
@@ -92,8 +80,7 @@ class CodeGeeXRunner(Runner):
                  ) -> Iterator[tuple[Task, list[Completion]]]:
         check_sampling(sampling)
         for task in tasks:
-            if in_shard(task, self.options.shard_rank, self.options.shard_count):
-                yield task, self.complete(task, sampling)
+            yield task, self.complete(task, sampling)
 
     def complete(self, task: Task, sampling: Sampling) -> list[Completion]:
         """The `sampling.n` completions of one task; sample i draws from seed (task, i)."""
@@ -125,8 +112,7 @@ def _env_int(value: str, variable: str) -> int:
     if value != "env":
         return int(value)
     if variable not in os.environ:
-        raise InputError(f"{variable} is not set (is this process started by msrun "
-                         f"with --node_rank?)")
+        raise InputError(f"{variable} is not set (msrun sets it in each worker it starts)")
     return int(os.environ[variable])
 
 
@@ -153,10 +139,6 @@ class Factory(RunnerFactory):
         group.add_argument("--batch-size", type=int, default=8,
                            help="samples of one prompt decoded together (default 8; the 13B "
                                 "cache takes about 1 GiB per sample in fp16)")
-        group.add_argument("--shard-rank", default="0",
-                           help="this process's shard of the tasks, or 'env' for $RANK_ID")
-        group.add_argument("--shard-count", default="1",
-                           help="number of shards, or 'env' for $RANK_SIZE")
 
     @staticmethod
     def from_args(args: argparse.Namespace) -> Runner:
@@ -165,6 +147,4 @@ class Factory(RunnerFactory):
         return CodeGeeXRunner(Options(
             checkpoint=args.checkpoint, tokenizer=args.tokenizer, config=args.model_config,
             device=args.device, device_id=_env_int(args.device_id, "DEVICE_ID"),
-            mode=args.mode, precision=args.precision, batch_size=args.batch_size,
-            shard_rank=_env_int(args.shard_rank, "RANK_ID"),
-            shard_count=_env_int(args.shard_count, "RANK_SIZE")))
+            mode=args.mode, precision=args.precision, batch_size=args.batch_size))

@@ -30,6 +30,15 @@ def tokenizer_path() -> Path:
     return tokenizer_dir()
 
 
+@pytest.fixture(scope="session")
+def humaneval_data() -> Path:
+    """$HUMANEVAL_X_DATA, else ../shared/humaneval-x beside the repo."""
+    path = Path(os.environ.get("HUMANEVAL_X_DATA", REPO.parent / "shared" / "humaneval-x"))
+    if not path.is_dir():
+        pytest.fail(f"HumanEval-X data not found at {path}; set HUMANEVAL_X_DATA")
+    return path
+
+
 @pytest.fixture(scope="session", autouse=True)
 def mindspore_cpu() -> None:
     """Graph mode on CPU, as the runner uses it."""

@@ -15,7 +15,6 @@ from runners.codegeex.checkpoint import (
     split_for_ranks,
 )
 from runners.codegeex.random_checkpoint import main as random_main
-from runners.codegeex.random_checkpoint import random_weights
 
 WORD = "backbone.embedding.word_embedding.embedding_table"
 DENSE = "backbone.blocks.0.attention.dense1.weight"

@@ -9,6 +9,7 @@ from mindspore import Tensor
 
 from runners.base import Sampling
 from runners.codegeex.config import parameter_shapes
+from runners.codegeex.decoding import WINDOW
 from runners.codegeex.model import CodeGeeX
 
 PROMPT = [2, 3303, 25, 11361, 198, 4299, 277, 7, 87, 2599, 198, 50268, 7783]
@@ -37,17 +38,17 @@ def test_logits_match_numpy_reference(tiny_model, tiny_weights, tiny_config):
 
 
 def test_cached_steps_equal_recompute(decoder, tiny_model):
+    steps = 2 * WINDOW + 5  # the window is merged into the main cache twice
     prefix = decoder.prefill(PROMPT)
-    keys, values = decoder.expand(prefix, 1, 512)
+    cache = decoder.start(prefix, 1, 512)
     logits, tokens = [prefix.logits], []
-    for step in range(NEW):
+    for step in range(steps):
         tokens.append(int(logits[-1][:50400].argmax()))
-        out, keys, values = decoder.step(np.asarray([tokens[-1]]), len(PROMPT) + step, keys,
-                                         values)
-        logits.append(out[0])
+        logits.append(decoder.step(np.asarray([tokens[-1]]), len(PROMPT) + step, cache)[0])
+    assert cache.base == len(PROMPT) + 2 * WINDOW
     reference = full_logits(tiny_model, PROMPT + tokens)[len(PROMPT) - 1:]
     assert np.abs(np.stack(logits) - reference).max() <= 1e-4
-    assert reference[:, :50400].argmax(-1)[:NEW].tolist() == tokens
+    assert reference[:, :50400].argmax(-1)[:steps].tolist() == tokens
 
 
 def test_greedy_decode_matches_recompute(decoder, tiny_model):

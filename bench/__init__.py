@@ -1,0 +1,1 @@
+"""Benchmarks: the per-sample baseline and `make perf` (perf.py)."""

@@ -1,0 +1,74 @@
+"""Content-addressed verdict cache: a program once judged is not run again, in any later run.
+
+A verdict is stored under the digest of the job (its language, files, steps and limits) and the
+identity of what judged it: the backend, its limits, the language's image or toolchain version,
+and the job runner. Sandbox errors are not stored; they say nothing about the program.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from sandboxes.backend import JOBRUNNER, Job
+
+CACHE_ENV = "HUMANEVAL_X_CACHE"
+
+
+def default_cache_dir() -> Path:
+    """$HUMANEVAL_X_CACHE, else ~/.cache/humaneval-x."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    return Path.home() / ".cache" / "humaneval-x"
+
+
+def sandbox_identity(sandbox: dict, language: str) -> dict:
+    """What, besides the job itself, decides a verdict of `language` (from backend.describe())."""
+    return {
+        "backend": sandbox.get("backend"),
+        "limits": sandbox.get("limits"),
+        "image": sandbox.get("images", {}).get(language),
+        "toolchain": sandbox.get("toolchains", {}).get(language),
+        "jobrunner": hashlib.sha256(JOBRUNNER.read_bytes()).hexdigest(),
+    }
+
+
+class VerdictCache:
+    """Verdicts on disk, one JSON file per key, under root/verdicts/."""
+
+    def __init__(self, root: Path, sandbox: dict) -> None:
+        self.root = root / "verdicts"
+        self.sandbox = sandbox
+        self._identities: dict[str, str] = {}
+
+    def key(self, job: Job) -> str:
+        if job.language not in self._identities:
+            identity = sandbox_identity(self.sandbox, job.language)
+            self._identities[job.language] = json.dumps(identity, sort_keys=True)
+        text = json.dumps([job.to_json(), job.language, self._identities[job.language]])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, job: Job) -> dict | None:
+        """The stored verdict of `job`, with the job's id, or None."""
+        try:
+            verdict = json.loads(self._path(self.key(job)).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return {**verdict, "id": job.id}
+
+    def put(self, job: Job, verdict: dict) -> None:
+        """Store a verdict (atomically); sandbox errors are skipped."""
+        if verdict.get("error"):
+            return
+        path = self._path(self.key(job))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(verdict, out)
+        os.replace(temp, path)

@@ -1,0 +1,138 @@
+"""The fast path gives the per-sample baseline's verdicts: canonical, wrong and broken programs."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.baseline import baseline_job, run_baseline
+from humaneval_x.doctor import KNOWN_ANOMALIES, WRONG_COMPLETIONS
+from humaneval_x.evaluate import EvaluationOptions, evaluate, program_job
+from humaneval_x.languages import LANGUAGES
+from humaneval_x.languages.cpp import PRELUDE
+from humaneval_x.samples import Sample
+from humaneval_x.tasks import generation_tasks
+from sandboxes import jobrunner
+from sandboxes.local import LocalBackend
+from tests.conftest import require_toolchain
+
+BROKEN = "this is not a program }\n"  # a compile error (Python and JS: a syntax error)
+OPTIONS = EvaluationOptions(progress=False)
+
+
+def parity_samples(dataset, languages: list[str], every: int) -> list[Sample]:
+    """Canonical, wrong and broken completions of every `every`-th problem."""
+    tasks = [t for t in generation_tasks(dataset, languages) if t.problem.number % every == 0]
+    return [
+        Sample(task, index, text)
+        for task in tasks
+        for index, text in enumerate(
+            (task.problem.canonical_solution, WRONG_COMPLETIONS[task.language], BROKEN)
+        )
+    ]
+
+
+def statuses(rows) -> dict[tuple[str, int], str]:
+    return {(row["task_id"], row["completion_id"]): row["status"] for row in rows}
+
+
+def compare(samples: list[Sample], tmp_path: Path) -> None:
+    with LocalBackend() as backend:
+        fast = statuses(evaluate(samples, tmp_path, backend, OPTIONS))
+        slow = statuses(run_baseline(samples, backend))
+    assert fast == slow
+    assert set(fast.values()) - {"passed"}, "the wrong programs must fail"
+
+
+def test_baseline_jobs_undo_every_trick(dataset) -> None:
+    tasks = {t.language: t for t in generation_tasks(dataset, LANGUAGES) if t.problem.number == 0}
+    for language, task in tasks.items():
+        _, job = program_job(Sample(task, 0, task.problem.canonical_solution), OPTIONS)
+        plain = baseline_job(job, 7)
+        argv = " ".join(arg for step in plain.steps for arg in step["argv"])
+        assert plain.id == f"{job.id}-7"
+        assert not any("server" in step for step in plain.steps)
+        assert "-include" not in argv and "prefer-dynamic" not in argv and "-vet=off" not in argv
+        prelude = PRELUDE if language == "cpp" else ""
+        assert {k: prelude + v for k, v in job.files.items()} == plain.files
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_fast_path_matches_the_baseline(language: str, dataset, tmp_path: Path) -> None:
+    require_toolchain(language)
+    compare(parity_samples(dataset, [language], every=20), tmp_path)
+
+
+@pytest.mark.toolchain
+@pytest.mark.slow
+def test_full_canonical_sweep_and_wrong_programs(dataset, tmp_path: Path) -> None:
+    """All canonical and wrong programs: the doctor's verdicts, and the baseline's on a share."""
+    languages = sorted(LANGUAGES)
+    for language in languages:
+        require_toolchain(language)
+    tasks = generation_tasks(dataset, languages)
+    samples = [Sample(t, 0, t.problem.canonical_solution) for t in tasks]
+    samples += [Sample(t, 1, WRONG_COMPLETIONS[t.language]) for t in tasks]
+    with LocalBackend() as backend:
+        fast = statuses(evaluate(samples, tmp_path, backend, OPTIONS))
+    for (task_id, index), status in fast.items():
+        kind = "wrong" if index else "canonical"
+        expected = (status == "passed") != (index == 1)
+        assert expected or (task_id, kind) in KNOWN_ANOMALIES, (task_id, kind, status)
+    share = [s for s in samples if s.task.problem.number % 10 == 3]
+    with LocalBackend() as backend:
+        slow = statuses(run_baseline(share, backend))
+    assert {key: fast[key] for key in slow} == slow
+
+
+@pytest.mark.toolchain
+def test_cpp_programs_use_the_precompiled_prelude(dataset, tmp_path: Path) -> None:
+    require_toolchain("cpp")
+    backend = LocalBackend()
+    backend.prepare(["cpp"])
+    task = next(t for t in generation_tasks(dataset, ["cpp"]) if t.problem.number == 0)
+    _, job = program_job(Sample(task, 0, task.problem.canonical_solution), OPTIONS)
+    (tmp_path / "main.cpp").write_text(job.files["main.cpp"])
+    argv = [arg.replace("{toolchains}", str(backend.toolchains)) for arg in job.steps[0]["argv"]]
+    done = subprocess.run([*argv, "-H"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"! {backend.toolchains}/cpp/prelude.h.gch" in done.stderr
+
+
+@pytest.mark.toolchain
+def test_a_killed_javac_server_is_restarted_and_answers_alike(dataset) -> None:
+    require_toolchain("java")
+    backend = LocalBackend()
+    backend.prepare(["java"])
+    task = next(t for t in generation_tasks(dataset, ["java"]) if t.problem.number == 0)
+    good = program_job(Sample(task, 0, task.problem.canonical_solution), OPTIONS)[1]
+    broken = program_job(Sample(task, 1, BROKEN), OPTIONS)[1]
+    toolchains = str(backend.toolchains)
+    try:
+        first = _serve(good, toolchains)
+        assert first["exit_code"] == 0 and "Main.class" in first["made"]
+        server = next(iter(jobrunner._servers.values()))
+        server.process.kill()  # what a program of the same uid could do between two jobs
+        server.process.wait()
+        again = _serve(good, toolchains)
+        assert again["exit_code"] == 0 and again["made"] == first["made"]
+        failed = _serve(broken, toolchains)
+        assert failed["exit_code"] == 1 and "error" in failed["stderr_tail"]
+        assert failed["made"] == []
+    finally:
+        for key in list(jobrunner._servers):
+            jobrunner._drop_server(key, usable=True)
+
+
+def _serve(job, toolchains: str) -> dict:
+    with tempfile.TemporaryDirectory() as directory:
+        started = time.monotonic()
+        result = jobrunner.serve_step(job.steps[0], directory, toolchains, job.files)
+        assert result is not None and time.monotonic() - started < 60
+        made = sorted(p.name for p in Path(directory).iterdir())
+    return {**result, "made": made}

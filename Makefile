@@ -100,6 +100,7 @@ base-image:
 sandboxes: venv base-image
 	$(BIN)/python -m sandboxes.images build
 
-## Execution speed: per-sample baseline vs local vs docker, canonical sweep and n=20 duplicates.
+## Execution speed: per-sample baseline vs local and Docker backends (docs/performance.md).
+PERF_BACKENDS ?= local,docker
 perf: venv host-toolchains
-	$(BIN)/python bench/perf.py --backends $(if $(filter local,$(SANDBOX)),local,local,docker)
+	$(BIN)/python bench/perf.py --backends $(PERF_BACKENDS) --languages $(LANGUAGES)

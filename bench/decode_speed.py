@@ -13,7 +13,7 @@ sampling), for `--new-tokens` tokens after a `--prompt-tokens` prompt:
 * recompute: a full forward pass without cache over the whole sequence for every new token,
   as the same model runs it for the prefill. It is timed at `--points` exact lengths spread
   over the run (unpadded) and integrated over every length (linear interpolation), so the
-  rate is that of the whole run.
+  rate is that of the whole run. Batches above 8 rows are recomputed in passes of at most 8.
 
 Every graph is compiled before timing, and the two are timed in alternating chunks so that a
 shared machine's load affects both alike.
@@ -41,11 +41,13 @@ from runners.codegeex.model import build_model  # noqa: E402
 from runners.codegeex.random_checkpoint import random_weights  # noqa: E402
 
 QUICK_STEPS = 128
+RECOMPUTE_ROWS = 8  # rows per recompute pass: 32 rows of 576 tokens in one pass exhaust 24 GB
 TOKEN = 100
 
 
-def measure(decoder: Decoder, prompt: list[int], batch: int, new: int, timed: int,
-            points: int) -> tuple[float, float]:
+def measure(
+    decoder: Decoder, prompt: list[int], batch: int, new: int, timed: int, points: int
+) -> tuple[float, float]:
     """(cached, recompute) tokens per second for `batch` rows and `new` tokens after `prompt`.
 
     Every graph is compiled first; then chunks of the `timed` cached steps alternate with the
@@ -57,7 +59,9 @@ def measure(decoder: Decoder, prompt: list[int], batch: int, new: int, timed: in
     for step in range(WINDOW + 1):  # compiles the step and the window merge
         decoder.step(tokens, length + step, warm)
     lengths = np.unique(np.linspace(length + 1, length + new, points).round().astype(int))
-    inputs = [recompute_inputs(np.full((batch, n), TOKEN)) for n in lengths]
+    passes = -(-batch // RECOMPUTE_ROWS)
+    rows = -(-batch // passes)
+    inputs = [recompute_inputs(np.full((rows, n), TOKEN)) for n in lengths]
     for args in inputs:
         decoder.model.compile(*args)
     cache = decoder.start(prefix, batch, decoder.cache_length(prefix, new))
@@ -68,7 +72,8 @@ def measure(decoder: Decoder, prompt: list[int], batch: int, new: int, timed: in
             decoder.step(tokens, length + int(step), cache)
         cached_s += time.perf_counter() - start
         start = time.perf_counter()
-        decoder.model(*args)[0].asnumpy()
+        for _ in range(passes):
+            decoder.model(*args)[0].asnumpy()
         recompute_s.append(time.perf_counter() - start)
     every = np.arange(length + 1, length + new + 1)
     total = float(np.interp(every, lengths, recompute_s).sum())
@@ -81,12 +86,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompt-tokens", type=int, default=64)
     parser.add_argument("--new-tokens", type=int, default=512)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--points", type=int, default=3,
-                        help="sequence lengths at which recomputing is timed (default 3)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"time the first {QUICK_STEPS} cached steps only")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="MindSpore runtime threads (default: MindSpore's choice)")
+    parser.add_argument(
+        "--points",
+        type=int,
+        default=3,
+        help="sequence lengths at which recomputing is timed (default 3)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"time the first {QUICK_STEPS} cached steps only"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="MindSpore runtime threads (default: MindSpore's choice)",
+    )
     parser.add_argument("--device", default="CPU", choices=("CPU", "GPU", "Ascend"))
     args = parser.parse_args(argv)
     ms.set_device(args.device)
@@ -98,14 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     decoder = Decoder(build_model(config, random_weights(config), dtype))
     prompt = list(range(1000, 1000 + args.prompt_tokens))
     timed = min(args.new_tokens, QUICK_STEPS) if args.quick else args.new_tokens
-    print(f"config {config.name} (hidden {config.hidden_size}, {config.num_layers} layers), "
-          f"{args.device}, prompt {args.prompt_tokens} tokens, {args.new_tokens} new tokens"
-          f"{' (quick)' if args.quick else ''}")
+    print(
+        f"config {config.name} (hidden {config.hidden_size}, {config.num_layers} layers), "
+        f"{args.device}, prompt {args.prompt_tokens} tokens, {args.new_tokens} new tokens"
+        f"{' (quick)' if args.quick else ''}"
+    )
     print(f"{'batch':>5} | {'cached tok/s':>12} | {'recompute tok/s':>15} | {'speed-up':>8}")
     for batch in args.batch_sizes:
         cached, full = measure(decoder, prompt, batch, args.new_tokens, timed, args.points)
-        print(f"{batch:>5} | {cached:>12.1f} | {full:>15.2f} | {cached / full:>7.1f}x",
-              flush=True)
+        print(f"{batch:>5} | {cached:>12.1f} | {full:>15.2f} | {cached / full:>7.1f}x", flush=True)
     return 0
 
 

@@ -8,8 +8,9 @@ from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
 ASSERT_EXIT_CODE = 86
 # Installed between the completion and the tests, so the completion cannot undo it.
 ASSERT_HOOK = (
-    "console.assert = (ok, ...message) => { if (!ok) { process.exitCode = "
-    f"{ASSERT_EXIT_CODE}; process.stderr.write('Assertion failed ' + message.join(' ') + '\\n'); }} }};\n"
+    "console.assert = (ok, ...message) => { if (!ok) { "
+    f"process.exitCode = {ASSERT_EXIT_CODE}; "
+    "process.stderr.write('Assertion failed ' + message.join(' ') + '\\n'); } };\n"
 )
 
 

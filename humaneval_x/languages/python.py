@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from humaneval_x.data import Problem
-from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult, cut_at_last, last_line
+from humaneval_x.languages.base import (
+    LanguageSpec,
+    Program,
+    Step,
+    StepResult,
+    cut_at_last,
+    last_line,
+)
 
 STOP_MARKERS = ("\ndef", "\nclass", "\nif", "\n#", "\nprint")
 CLEAN_MARKERS = STOP_MARKERS + ("\nassert",)
@@ -35,9 +42,10 @@ class Python(LanguageSpec):
         )
 
     def classify(self, results: list[StepResult]) -> str:
-        if results and results[-1].exit_code not in (0, None) and not results[-1].timed_out:
-            if last_line(results[-1].stderr_tail).startswith(SYNTAX_ERRORS):
-                return "compile_error"
+        last = results[-1] if results else None
+        crashed = last is not None and last.exit_code not in (0, None) and not last.timed_out
+        if crashed and last_line(last.stderr_tail).startswith(SYNTAX_ERRORS):
+            return "compile_error"
         return super().classify(results)
 
     def assertion_failed(self, result: StepResult) -> bool:

@@ -22,7 +22,9 @@ class Rust(LanguageSpec):
     def program(self, problem: Problem, context: str, completion: str) -> Program:
         source = context + completion + "\n" + problem.test + "\n"
         deps = "{toolchains}/rust"
-        externs = [arg for crate in CRATES for arg in ("--extern", f"{crate}={deps}/lib{crate}.rlib")]
+        externs = [
+            arg for crate in CRATES for arg in ("--extern", f"{crate}={deps}/lib{crate}.rlib")
+        ]
         argv = (
             "rustc", "--test", "--edition", "2021", "-A", "warnings", "-C", "debuginfo=0",
             "-C", "prefer-dynamic",  # links libstd.so: half the time of a static test binary

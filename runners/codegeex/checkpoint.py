@@ -23,10 +23,16 @@ from humaneval_x.errors import InputError
 from runners.codegeex.config import ModelConfig, parameter_shapes
 
 DTYPES: dict[str, np.dtype] = {
-    "Float16": np.dtype(np.float16), "Float32": np.dtype(np.float32),
-    "Float64": np.dtype(np.float64), "BFloat16": np.dtype(np.uint16),
-    "Int8": np.dtype(np.int8), "UInt8": np.dtype(np.uint8), "Int16": np.dtype(np.int16),
-    "Int32": np.dtype(np.int32), "Int64": np.dtype(np.int64), "Bool": np.dtype(np.bool_),
+    "Float16": np.dtype(np.float16),
+    "Float32": np.dtype(np.float32),
+    "Float64": np.dtype(np.float64),
+    "BFloat16": np.dtype(np.uint16),
+    "Int8": np.dtype(np.int8),
+    "UInt8": np.dtype(np.uint8),
+    "Int16": np.dtype(np.int16),
+    "Int32": np.dtype(np.int32),
+    "Int64": np.dtype(np.int64),
+    "Bool": np.dtype(np.bool_),
 }
 TYPE_NAMES = {np.dtype(np.float16): "Float16", np.dtype(np.float32): "Float32"}
 SLICE_BYTES = 512 * 1024 * 1024  # MindSpore's own slice size for large tensors
@@ -97,7 +103,7 @@ def _parse_tensor(buf: memoryview, pos: int, end: int) -> tuple[list[int], str, 
                 dim, p = _varint(buf, p, value + length)
                 dims.append(dim)
         elif number == 2:
-            type_name = bytes(buf[value:value + length]).decode()
+            type_name = bytes(buf[value : value + length]).decode()
         elif number == 3:
             content = (value, length)
     return dims, type_name, content[0], content[1]
@@ -107,7 +113,7 @@ def _parse_value(buf: memoryview, pos: int, end: int) -> tuple[str, list[int], s
     name, tensor = "", None
     for number, _, value, length in _fields(buf, pos, end):
         if number == 1:
-            name = bytes(buf[value:value + length]).decode()
+            name = bytes(buf[value : value + length]).decode()
         elif number == 2:
             tensor = (value, length)
     if tensor is None:
@@ -123,7 +129,7 @@ def _peek_name(buf: memoryview, pos: int, end: int) -> str:
         key, body = _varint(buf, body, end)
         length, body = _varint(buf, body, end)
         if key == 0x0A and body + length <= end:
-            return bytes(buf[body:body + length]).decode()
+            return bytes(buf[body : body + length]).decode()
     except (EOFError, UnicodeDecodeError):
         pass
     return "(unknown)"
@@ -144,7 +150,7 @@ class CheckpointReader:
 
     def _index(self, buf: memoryview) -> dict[str, Entry]:
         end = len(buf)
-        if end >= CRC_TRAILER and bytes(buf[end - CRC_TRAILER:end - 10]) == b"crc_num":
+        if end >= CRC_TRAILER and bytes(buf[end - CRC_TRAILER : end - 10]) == b"crc_num":
             end -= CRC_TRAILER
         entries: dict[str, Entry] = {}
         pos, last = 0, "(start of file)"
@@ -161,10 +167,13 @@ class CheckpointReader:
                 raise CheckpointError(
                     f"checkpoint {self.path} is truncated: it ends inside parameter "
                     f"{_peek_name(buf, pos, end)!r}, after {last!r} (byte {pos} of "
-                    f"{len(buf)})") from None
+                    f"{len(buf)})"
+                ) from None
             except (ValueError, UnicodeDecodeError) as e:
-                raise CheckpointError(f"checkpoint {self.path} is not a MindSpore checkpoint "
-                                      f"or is damaged after {last!r}: {e}") from None
+                raise CheckpointError(
+                    f"checkpoint {self.path} is not a MindSpore checkpoint "
+                    f"or is damaged after {last!r}: {e}"
+                ) from None
             entry = entries.setdefault(name, Entry(name, tuple(dims), type_name))
             entry.chunks.append((offset, size))
             pos, last = body + length, name
@@ -174,14 +183,17 @@ class CheckpointReader:
 
     def _check_size(self, entry: Entry) -> None:
         if entry.type_name not in DTYPES:
-            raise CheckpointError(f"checkpoint {self.path}: parameter {entry.name!r} has "
-                                  f"unsupported type {entry.type_name!r}")
+            raise CheckpointError(
+                f"checkpoint {self.path}: parameter {entry.name!r} has "
+                f"unsupported type {entry.type_name!r}"
+            )
         want = math.prod(entry.shape) * DTYPES[entry.type_name].itemsize
         have = sum(size for _, size in entry.chunks)
         if have != want:
             raise CheckpointError(
                 f"checkpoint {self.path} is truncated or damaged: parameter {entry.name!r} of "
-                f"shape {entry.shape} ({entry.type_name}) needs {want} bytes, has {have}")
+                f"shape {entry.shape} ({entry.type_name}) needs {want} bytes, has {have}"
+            )
 
     def __contains__(self, name: str) -> bool:
         return name in self.entries
@@ -193,8 +205,10 @@ class CheckpointReader:
         """One tensor as a NumPy array (a read-only view of the file when in one slice)."""
         entry = self.entries[name]
         dtype = DTYPES[entry.type_name]
-        parts = [np.frombuffer(self._map, dtype, size // dtype.itemsize, offset)
-                 for offset, size in entry.chunks]
+        parts = [
+            np.frombuffer(self._map, dtype, size // dtype.itemsize, offset)
+            for offset, size in entry.chunks
+        ]
         flat = parts[0] if len(parts) == 1 else np.concatenate(parts)
         if entry.type_name == "BFloat16":
             flat = (flat.astype(np.uint32) << 16).view(np.float32)
@@ -265,8 +279,10 @@ def shard_files(path: str | os.PathLike) -> list[Path]:
     for rank in range(WORLD_SIZE):
         found = sorted((path / f"rank_{rank}").glob("*.ckpt"))
         if len(found) != 1:
-            raise CheckpointError(f"{path}: expected exactly one .ckpt file in rank_{rank}/ "
-                                  f"(a model-parallel set of {WORLD_SIZE}), found {len(found)}")
+            raise CheckpointError(
+                f"{path}: expected exactly one .ckpt file in rank_{rank}/ "
+                f"(a model-parallel set of {WORLD_SIZE}), found {len(found)}"
+            )
         files.append(found[0])
     return files
 
@@ -279,15 +295,19 @@ def _merge(name: str, full: tuple[int, ...], slices: list[np.ndarray]) -> np.nda
     if len(slices) == 1:
         raise CheckpointError(f"parameter {name!r}: checkpoint shape {part} != model shape {full}")
     same_rank = len(part) == len(full)
-    axes = [i for i, (a, b) in enumerate(zip(part, full, strict=True)) if a != b] if same_rank \
-        else []
+    axes = (
+        [i for i, (a, b) in enumerate(zip(part, full, strict=True)) if a != b] if same_rank else []
+    )
     if len(axes) != 1 or part[axes[0]] * len(slices) != full[axes[0]]:
-        raise CheckpointError(f"parameter {name!r}: shard shape {part} does not divide the model "
-                              f"shape {full} into {len(slices)} slices")
+        raise CheckpointError(
+            f"parameter {name!r}: shard shape {part} does not divide the model "
+            f"shape {full} into {len(slices)} slices"
+        )
     for rank, piece in enumerate(slices):
         if piece.shape != part:
-            raise CheckpointError(f"parameter {name!r}: rank {rank} has shape {piece.shape}, "
-                                  f"rank 0 has {part}")
+            raise CheckpointError(
+                f"parameter {name!r}: rank {rank} has shape {piece.shape}, rank 0 has {part}"
+            )
     return np.concatenate(slices, axis=axes[0])
 
 
@@ -301,9 +321,11 @@ def iter_weights(path: str | os.PathLike, config: ModelConfig) -> Iterator[tuple
     expected = parameter_shapes(config)
     missing = [name for name in expected if name not in readers[0]]
     if missing:
-        raise CheckpointError(f"checkpoint {readers[0].path} lacks {len(missing)} of "
-                              f"{len(expected)} parameters, first {missing[0]!r} (shape "
-                              f"{expected[missing[0]]}); is it a CodeGeeX '{config.name}' model?")
+        raise CheckpointError(
+            f"checkpoint {readers[0].path} lacks {len(missing)} of "
+            f"{len(expected)} parameters, first {missing[0]!r} (shape "
+            f"{expected[missing[0]]}); is it a CodeGeeX '{config.name}' model?"
+        )
     for name, shape in expected.items():
         for reader in readers:
             if name not in reader:

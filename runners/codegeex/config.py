@@ -22,8 +22,10 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.hidden_size % self.num_heads:
-            raise ValueError(f"{self.name}: hidden size {self.hidden_size} is not divisible "
-                             f"by {self.num_heads} heads")
+            raise ValueError(
+                f"{self.name}: hidden size {self.hidden_size} is not divisible "
+                f"by {self.num_heads} heads"
+            )
         if self.num_layers < 2:
             raise ValueError(f"{self.name}: needs at least one block plus the top-query layer")
         if self.vocab_size < TOKENIZER_VOCAB:

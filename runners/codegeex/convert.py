@@ -25,7 +25,9 @@ from runners.codegeex.checkpoint import CheckpointError, CheckpointWriter
 from runners.codegeex.config import CONFIGS, ModelConfig, get_config, parameter_shapes
 
 STORAGE_DTYPES = {
-    "HalfStorage": np.float16, "FloatStorage": np.float32, "DoubleStorage": np.float64,
+    "HalfStorage": np.float16,
+    "FloatStorage": np.float32,
+    "DoubleStorage": np.float64,
     "BFloat16Storage": np.uint16,
 }
 LAYER_NAMES = {  # MindSpore suffix -> (torch suffix, transpose)
@@ -47,12 +49,17 @@ LAYER_NAMES = {  # MindSpore suffix -> (torch suffix, transpose)
     "output.projection.bias": ("mlp.dense_4h_to_h.bias", False),
 }
 TOP_NAMES = {
-    "backbone.embedding.word_embedding.embedding_table":
-        ("embedding", "word_embeddings", "weight"),
-    "backbone.embedding.position_embedding.embedding_table":
-        ("embedding", "position_embeddings", "weight"),
-    "backbone.top_query_embedding.embedding_table":
-        ("topQueryEmbedding", "top_query_embeddings", "weight"),
+    "backbone.embedding.word_embedding.embedding_table": ("embedding", "word_embeddings", "weight"),
+    "backbone.embedding.position_embedding.embedding_table": (
+        "embedding",
+        "position_embeddings",
+        "weight",
+    ),
+    "backbone.top_query_embedding.embedding_table": (
+        "topQueryEmbedding",
+        "top_query_embeddings",
+        "weight",
+    ),
     "backbone.layernorm.gamma": ("transformer", "final_layernorm.weight"),
     "backbone.layernorm.beta": ("transformer", "final_layernorm.bias"),
 }
@@ -63,10 +70,12 @@ def torch_key(name: str) -> tuple[tuple[str, ...], bool]:
     whether its matrix is transposed there."""
     if name in TOP_NAMES:
         return TOP_NAMES[name], False
-    for prefix, torch_prefix in (("backbone.top_query_layer.", "topQueryLayer."),
-                                 ("backbone.blocks.", "layers.")):
+    for prefix, torch_prefix in (
+        ("backbone.top_query_layer.", "topQueryLayer."),
+        ("backbone.blocks.", "layers."),
+    ):
         if name.startswith(prefix):
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             index, _, suffix = rest.partition(".") if prefix.endswith("blocks.") else ("", "", rest)
             torch_suffix, transpose = LAYER_NAMES[suffix]
             layer = f"{torch_prefix}{index}." if index else torch_prefix
@@ -96,7 +105,8 @@ class LazyTensor:
         flat = self.archive.storage(self.storage)
         item = flat.itemsize
         view = np.lib.stride_tricks.as_strided(
-            flat[self.offset:], self.shape, tuple(s * item for s in self.stride))
+            flat[self.offset :], self.shape, tuple(s * item for s in self.stride)
+        )
         array = np.array(view)
         if self.storage.dtype is np.uint16:
             array = (array.astype(np.uint32) << 16).view(np.float32)
@@ -119,9 +129,11 @@ class TorchArchive:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if not zipfile.is_zipfile(self.path):
-            raise CheckpointError(f"{self.path} is not a torch zip checkpoint (torch >= 1.6 "
-                                  "format); re-save it with torch.save(..., "
-                                  "_use_new_zipfile_serialization=True)")
+            raise CheckpointError(
+                f"{self.path} is not a torch zip checkpoint (torch >= 1.6 "
+                "format); re-save it with torch.save(..., "
+                "_use_new_zipfile_serialization=True)"
+            )
         self.zip = zipfile.ZipFile(self.path)
         pickles = [n for n in self.zip.namelist() if n.endswith("data.pkl")]
         if len(pickles) != 1:
@@ -162,8 +174,9 @@ class _Unpickler(pickle.Unpickler):
             raise CheckpointError(f"{self.archive.path}: unsupported storage type {dtype!r}")
         return StorageRef(str(pid[2]), dtype)
 
-    def _rebuild_tensor(self, storage: StorageRef, offset: int, shape: tuple, stride: tuple,
-                        *_: Any) -> LazyTensor:
+    def _rebuild_tensor(
+        self, storage: StorageRef, offset: int, shape: tuple, stride: tuple, *_: Any
+    ) -> LazyTensor:
         return LazyTensor(self.archive, storage, offset, tuple(shape), tuple(stride))
 
 
@@ -171,8 +184,9 @@ def language_model(root: Any) -> Mapping:
     """The `language_model` dict of a loaded checkpoint (under "module" when present)."""
     module = root.get("module", root) if isinstance(root, Mapping) else None
     if not isinstance(module, Mapping) or "language_model" not in module:
-        raise CheckpointError("the checkpoint has no module/language_model entry "
-                              "(not a CodeGeeX PyTorch checkpoint?)")
+        raise CheckpointError(
+            "the checkpoint has no module/language_model entry (not a CodeGeeX PyTorch checkpoint?)"
+        )
     return module["language_model"]
 
 
@@ -180,14 +194,14 @@ def _lookup(tree: Mapping, path: tuple[str, ...], name: str) -> np.ndarray:
     node: Any = tree
     for key in path:
         if not isinstance(node, Mapping) or key not in node:
-            raise CheckpointError(f"the PyTorch checkpoint lacks {'/'.join(path)} "
-                                  f"(for {name})")
+            raise CheckpointError(f"the PyTorch checkpoint lacks {'/'.join(path)} (for {name})")
         node = node[key]
     return node.load() if isinstance(node, LazyTensor) else np.asarray(node)
 
 
-def convert(tree: Mapping, config: ModelConfig, writer: CheckpointWriter,
-            dtype: type = np.float16) -> int:
+def convert(
+    tree: Mapping, config: ModelConfig, writer: CheckpointWriter, dtype: type = np.float16
+) -> int:
     """Write every parameter of `language_model` `tree` under its official MindSpore name.
 
     LayerNorm parameters are written in fp32, the rest in `dtype`; returns the count.
@@ -201,19 +215,26 @@ def convert(tree: Mapping, config: ModelConfig, writer: CheckpointWriter,
         if name.endswith("word_embedding.embedding_table") and array.shape[0] > shape[0]:
             array = array[: shape[0]]
         if array.shape != shape:
-            raise CheckpointError(f"parameter {name!r} (from {'/'.join(path)}): converted "
-                                  f"shape {array.shape} != model shape {shape}")
+            raise CheckpointError(
+                f"parameter {name!r} (from {'/'.join(path)}): converted "
+                f"shape {array.shape} != model shape {shape}"
+            )
         writer.write(name, array.astype(np.float32 if name.endswith(("gamma", "beta")) else dtype))
     return len(shapes)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input", required=True, type=Path,
-                        help="PyTorch checkpoint (codegeex_13b.pt)")
+    parser.add_argument(
+        "--input", required=True, type=Path, help="PyTorch checkpoint (codegeex_13b.pt)"
+    )
     parser.add_argument("--output", required=True, type=Path, help="MindSpore .ckpt to write")
     parser.add_argument("--model-config", default="13b", choices=sorted(CONFIGS))
-    parser.add_argument("--dtype", default="fp16", choices=("fp16", "fp32"),
-                        help="storage type of the weights (LayerNorm is always fp32)")
+    parser.add_argument(
+        "--dtype",
+        default="fp16",
+        choices=("fp16", "fp32"),
+        help="storage type of the weights (LayerNorm is always fp32)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:

@@ -56,8 +56,9 @@ def _nucleus(logits: np.ndarray, top_p: float) -> np.ndarray:
     return masked
 
 
-def sample_next(logits: np.ndarray, sampling: Sampling,
-                rngs: Sequence[np.random.Generator]) -> np.ndarray:
+def sample_next(
+    logits: np.ndarray, sampling: Sampling, rngs: Sequence[np.random.Generator]
+) -> np.ndarray:
     """The next token of each row of fp32 `logits` [B, V]; ids >= 50400 are never chosen."""
     logits = logits[:, :TOKENIZER_VOCAB].astype(np.float64)
     if sampling.greedy:
@@ -131,11 +132,13 @@ class Decoder:
         if not prompt:
             raise ValueError("the prompt is empty")
         if len(prompt) >= self.config.seq_length:
-            raise ValueError(f"the prompt has {len(prompt)} tokens; the model takes at most "
-                             f"{self.config.seq_length - 1} before the first new token")
+            raise ValueError(
+                f"the prompt has {len(prompt)} tokens; the model takes at most "
+                f"{self.config.seq_length - 1} before the first new token"
+            )
         padded = min(_round_up(len(prompt), PREFILL_BUCKET), self.config.seq_length)
         ids = np.full((1, padded), EOS_ID, np.int32)
-        ids[0, :len(prompt)] = prompt
+        ids[0, : len(prompt)] = prompt
         index = Tensor(np.asarray([len(prompt) - 1], np.int32))
         logits, keys, values = self.model(Tensor(ids), _positions(0, padded), index)
         return Prefix(len(prompt), logits.asnumpy()[0, 0], keys, values)
@@ -144,8 +147,13 @@ class Decoder:
         """The length cap: `max_new_tokens`, and positions below the model's sequence length."""
         return min(sampling.max_new_tokens, self.config.seq_length - prefix.length)
 
-    def decode(self, prefix: Prefix, sampling: Sampling, rngs: Sequence[np.random.Generator],
-               stop: StopRule = lambda tokens: False) -> list[Row]:
+    def decode(
+        self,
+        prefix: Prefix,
+        sampling: Sampling,
+        rngs: Sequence[np.random.Generator],
+        stop: StopRule = lambda tokens: False,
+    ) -> list[Row]:
         """Decode len(rngs) samples from `prefix`; row i draws its randomness from rngs[i]."""
         check_sampling(sampling)
         limit = self.max_new_tokens(prefix, sampling)
@@ -179,9 +187,12 @@ class Decoder:
         tensors = []
         for keys, values in zip(prefix.keys, prefix.values, strict=True):
             b, h, d, _ = keys.shape
-            tensors += [_expand(keys, batch, length, 3), _expand(values, batch, length, 2),
-                        ops.zeros((batch, h, d, WINDOW), keys.dtype),
-                        ops.zeros((batch, h, WINDOW, d), values.dtype)]
+            tensors += [
+                _expand(keys, batch, length, 3),
+                _expand(values, batch, length, 2),
+                ops.zeros((batch, h, d, WINDOW), keys.dtype),
+                ops.zeros((batch, h, WINDOW, d), values.dtype),
+            ]
         return Cache(tensors, prefix.length)
 
     def step(self, tokens: np.ndarray, position: int, cache: Cache) -> np.ndarray:
@@ -190,8 +201,9 @@ class Decoder:
         if position - cache.base == WINDOW:
             self.merge(cache)
         ids = Tensor(tokens.astype(np.int32).reshape(-1, 1))
-        logits, windows = self.decode_step(ids, _positions(position, 1), _positions(cache.base, 1),
-                                           mutable(tuple(cache.tensors)))
+        logits, windows = self.decode_step(
+            ids, _positions(position, 1), _positions(cache.base, 1), mutable(tuple(cache.tensors))
+        )
         cache.tensors[2::4] = windows[0::2]
         cache.tensors[3::4] = windows[1::2]
         return logits.asnumpy()
@@ -201,8 +213,9 @@ class Decoder:
         base = _positions(cache.base, 1)
         for i in range(0, len(cache.tensors), 4):
             cache.tensors[i] = self.merge_keys(cache.tensors[i], cache.tensors[i + 2], base)
-            cache.tensors[i + 1] = self.merge_values(cache.tensors[i + 1], cache.tensors[i + 3],
-                                                     base)
+            cache.tensors[i + 1] = self.merge_values(
+                cache.tensors[i + 1], cache.tensors[i + 3], base
+            )
         cache.base += WINDOW
 
 

@@ -148,16 +148,18 @@ class Layer(nn.Cell):
         self.output = FeedForward(config, dtype)
         self.top_query = top_query
 
-    def construct(self, x: Tensor, top_query: Tensor, bias: Tensor
-                  ) -> tuple[Tensor, Tensor, Tensor]:
+    def construct(
+        self, x: Tensor, top_query: Tensor, bias: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """Full pass: (output, transposed keys, values)."""
         a = self.layernorm1(x)
         q, k, v = self.attention(top_query if self.top_query else a, a)
         x = x + self.attention.attend(q, (k,), (v,), bias)
         return x + self.output(self.layernorm2(x)), k, v
 
-    def step(self, x: Tensor, top_query: Tensor, bias: Tensor, cache: Caches, slot: Tensor
-             ) -> tuple[Tensor, Tensor, Tensor]:
+    def step(
+        self, x: Tensor, top_query: Tensor, bias: Tensor, cache: Caches, slot: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """One token against (keys, values, window keys, window values); the new key/value
         goes into the window where `slot` [W] is true. Returns (output, window keys, values)."""
         keys, values, window_keys, window_values = cache
@@ -212,8 +214,9 @@ class Backbone(nn.Cell):
         x = self.embedding(ids, positions)
         return x, ops.broadcast_to(self.top_query_embedding(positions), x.shape)
 
-    def construct(self, ids: Tensor, positions: Tensor, bias: Tensor
-                  ) -> tuple[Tensor, Caches, Caches]:
+    def construct(
+        self, ids: Tensor, positions: Tensor, bias: Tensor
+    ) -> tuple[Tensor, Caches, Caches]:
         x, top_query = self.inputs(ids, positions)
         keys, values = (), ()
         for i in range(self.num_blocks + 1):
@@ -224,15 +227,16 @@ class Backbone(nn.Cell):
             values += (v,)
         return x, keys, values
 
-    def step(self, ids: Tensor, position: Tensor, bias: Tensor, caches: Caches, slot: Tensor
-             ) -> tuple[Tensor, Caches]:
+    def step(
+        self, ids: Tensor, position: Tensor, bias: Tensor, caches: Caches, slot: Tensor
+    ) -> tuple[Tensor, Caches]:
         """`caches` holds 4 tensors per layer (see `Layer.step`); returns the new windows."""
         x, top_query = self.inputs(ids, position)
         windows = ()
         for i in range(self.num_blocks + 1):
             if i == self.num_blocks:
                 x = self.layernorm(x)
-            x, k, v = self.layer(i).step(x, top_query, bias, caches[4 * i:4 * i + 4], slot)
+            x, k, v = self.layer(i).step(x, top_query, bias, caches[4 * i : 4 * i + 4], slot)
             windows += (k, v)
         return x, windows
 
@@ -253,8 +257,9 @@ class CodeGeeX(nn.Cell):
         table = self.backbone.embedding.word_embedding.embedding_table
         return _cast(self.head(h.reshape(b * s, -1), table), ms.float32).reshape(b, s, -1)
 
-    def construct(self, ids: Tensor, positions: Tensor, index: Tensor = None
-                  ) -> tuple[Tensor, Caches, Caches]:
+    def construct(
+        self, ids: Tensor, positions: Tensor, index: Tensor = None
+    ) -> tuple[Tensor, Caches, Caches]:
         """Logits [B, S, V] (or [B, 1, V] at sequence index `index` [1]), transposed keys
         [B, H, D, S] and values [B, H, S, D] of every layer."""
         bias = _penalty(positions.reshape(1, -1) <= positions.reshape(-1, 1))
@@ -271,8 +276,9 @@ class DecodeStep(nn.Cell):
         super().__init__()
         self.model = model
 
-    def construct(self, ids: Tensor, position: Tensor, base: Tensor, caches: Caches
-                  ) -> tuple[Tensor, Caches]:
+    def construct(
+        self, ids: Tensor, position: Tensor, base: Tensor, caches: Caches
+    ) -> tuple[Tensor, Caches]:
         """Logits [B, V] for `ids` [B, 1] at `position` [1]; the main caches hold slots
         `< base` [1], the windows slots `base..position`. Returns the updated windows."""
         length, width = caches[0].shape[-1], caches[2].shape[-1]
@@ -302,8 +308,9 @@ class MergeWindow(nn.Cell):
         return ops.where(inside.reshape(self.mask_shape), moved, cache)
 
 
-def build_model(config: ModelConfig, weights: Iterable[tuple[str, np.ndarray]],
-                dtype: ms.dtype = ms.float32) -> CodeGeeX:
+def build_model(
+    config: ModelConfig, weights: Iterable[tuple[str, np.ndarray]], dtype: ms.dtype = ms.float32
+) -> CodeGeeX:
     """A model with every parameter set from (official name, array) pairs, cast as needed."""
     model = CodeGeeX(config, dtype)
     model.set_train(False)
@@ -314,8 +321,10 @@ def build_model(config: ModelConfig, weights: Iterable[tuple[str, np.ndarray]],
             raise ValueError(f"the model has no parameter {name!r}")
         param = params[name]
         if tuple(array.shape) != tuple(param.shape):
-            raise ValueError(f"parameter {name!r}: weight shape {tuple(array.shape)} != model "
-                             f"shape {tuple(param.shape)}")
+            raise ValueError(
+                f"parameter {name!r}: weight shape {tuple(array.shape)} != model "
+                f"shape {tuple(param.shape)}"
+            )
         param.set_data(Tensor(array, dtype=param.dtype))
         unset.discard(name)
     if unset:

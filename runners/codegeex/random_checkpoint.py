@@ -1,6 +1,6 @@
 """Write a random-weight CodeGeeX checkpoint with the official parameter names (for tests).
 
-    python -m runners.codegeex.random_checkpoint --config tiny --out build/codegeex-tiny.ckpt
+python -m runners.codegeex.random_checkpoint --config tiny --out build/codegeex-tiny.ckpt
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ def random_weights(config: ModelConfig, seed: int = 0) -> Iterator[tuple[str, np
 
 def write_shards(folder: Path, weights: Iterator[tuple[str, np.ndarray]]) -> None:
     """Write `folder/rank_{r}/model-{r}.ckpt`, r < 8, in the model-parallel layout of FACTS §2.2."""
-    writers = [CheckpointWriter(folder / f"rank_{r}" / f"model-{r}.ckpt")
-               for r in range(WORLD_SIZE)]
+    writers = [
+        CheckpointWriter(folder / f"rank_{r}" / f"model-{r}.ckpt") for r in range(WORLD_SIZE)
+    ]
     for name, array in weights:
         for writer, piece in zip(writers, split_for_ranks(name, array), strict=True):
             writer.write(name, piece)
@@ -47,11 +48,15 @@ def write_shards(folder: Path, weights: Iterator[tuple[str, np.ndarray]]) -> Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="tiny", choices=sorted(CONFIGS))
-    parser.add_argument("--out", required=True, type=Path,
-                        help="output .ckpt file (or folder, with --shards)")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="output .ckpt file (or folder, with --shards)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--shards", action="store_true",
-                        help=f"write {WORLD_SIZE} model-parallel shards rank_{{r}}/ under --out")
+    parser.add_argument(
+        "--shards",
+        action="store_true",
+        help=f"write {WORLD_SIZE} model-parallel shards rank_{{r}}/ under --out",
+    )
     args = parser.parse_args(argv)
     weights = random_weights(get_config(args.config), args.seed)
     if args.shards:

@@ -76,8 +76,9 @@ class CodeGeeXRunner(Runner):
             "kv_cache": "pytorch-parity (every prompt token cached, true positions)",
         }
 
-    def generate(self, tasks: Sequence[Task], sampling: Sampling
-                 ) -> Iterator[tuple[Task, list[Completion]]]:
+    def generate(
+        self, tasks: Sequence[Task], sampling: Sampling
+    ) -> Iterator[tuple[Task, list[Completion]]]:
         check_sampling(sampling)
         for task in tasks:
             yield task, self.complete(task, sampling)
@@ -92,13 +93,14 @@ class CodeGeeXRunner(Runner):
             raise InputError(f"task {task.key}: {e}") from None
         seed = task_seed(sampling.seed, task.key)
         rngs = [np.random.default_rng([seed, i]) for i in range(sampling.n)]
+
         def stop(tokens: list[int]) -> bool:
             return spec.is_finished(self.tokenizer.decode(tokens))
 
         rows: list[Row] = []
         size = self.options.batch_size
         for start in range(0, sampling.n, size):
-            rows += self.decoder.decode(prefix, sampling, rngs[start:start + size], stop)
+            rows += self.decoder.decode(prefix, sampling, rngs[start : start + size], stop)
         return [self.completion(row, spec) for row in rows]
 
     def completion(self, row: Row, spec: LanguageSpec) -> Completion:
@@ -120,31 +122,62 @@ class Factory(RunnerFactory):
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("codegeex runner")
-        group.add_argument("--checkpoint", type=Path,
-                           help="MindSpore .ckpt file, or a folder of 8 model-parallel shards "
-                                "rank_{0..7}/*.ckpt (merged on load)")
-        group.add_argument("--tokenizer", type=Path,
-                           help="directory with vocab.json, merges.txt, added_tokens.json")
-        group.add_argument("--model-config", default="13b", choices=sorted(CONFIGS),
-                           help="model shapes (default 13b; tiny/small for tests)")
+        group.add_argument(
+            "--checkpoint",
+            type=Path,
+            help="MindSpore .ckpt file, or a folder of 8 model-parallel shards "
+            "rank_{0..7}/*.ckpt (merged on load)",
+        )
+        group.add_argument(
+            "--tokenizer",
+            type=Path,
+            help="directory with vocab.json, merges.txt, added_tokens.json",
+        )
+        group.add_argument(
+            "--model-config",
+            default="13b",
+            choices=sorted(CONFIGS),
+            help="model shapes (default 13b; tiny/small for tests)",
+        )
         group.add_argument("--device", default="ascend", choices=sorted(DEVICES))
-        group.add_argument("--device-id", default="0",
-                           help="device index, or 'env' for $DEVICE_ID (set by msrun)")
-        group.add_argument("--mode", default="graph", choices=("graph", "pynative"),
-                           help="MindSpore execution mode (default graph: one compiled graph "
-                                "per shape bucket; pynative for debugging)")
-        group.add_argument("--precision", default="auto", choices=("auto", "fp16", "fp32"),
-                           help="weights and matmuls (auto: fp16 except on CPU); LayerNorm "
-                                "and softmax always run in fp32")
-        group.add_argument("--batch-size", type=int, default=8,
-                           help="samples of one prompt decoded together (default 8; the 13B "
-                                "cache takes about 1 GiB per sample in fp16)")
+        group.add_argument(
+            "--device-id", default="0", help="device index, or 'env' for $DEVICE_ID (set by msrun)"
+        )
+        group.add_argument(
+            "--mode",
+            default="graph",
+            choices=("graph", "pynative"),
+            help="MindSpore execution mode (default graph: one compiled graph "
+            "per shape bucket; pynative for debugging)",
+        )
+        group.add_argument(
+            "--precision",
+            default="auto",
+            choices=("auto", "fp16", "fp32"),
+            help="weights and matmuls (auto: fp16 except on CPU); LayerNorm "
+            "and softmax always run in fp32",
+        )
+        group.add_argument(
+            "--batch-size",
+            type=int,
+            default=8,
+            help="samples of one prompt decoded together (default 8; the 13B "
+            "cache takes about 1 GiB per sample in fp16)",
+        )
 
     @staticmethod
     def from_args(args: argparse.Namespace) -> Runner:
         if args.checkpoint is None or args.tokenizer is None:
             raise InputError("the codegeex runner needs --checkpoint and --tokenizer")
-        return CodeGeeXRunner(Options(
-            checkpoint=args.checkpoint, tokenizer=args.tokenizer, config=args.model_config,
-            device=args.device, device_id=_env_int(args.device_id, "DEVICE_ID"),
-            mode=args.mode, precision=args.precision, batch_size=args.batch_size))
+        return CodeGeeXRunner(
+            Options(
+                checkpoint=args.checkpoint,
+                tokenizer=args.tokenizer,
+                config=args.model_config,
+                device=args.device,
+                device_id=_env_int(args.device_id, "DEVICE_ID"),
+                mode=args.mode,
+                precision=args.precision,
+                batch_size=args.batch_size,
+            )
+        )

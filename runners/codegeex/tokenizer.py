@@ -50,10 +50,12 @@ class CodeTokenizer:
         self.directory = Path(directory)
         missing = [name for name in FILES if not (self.directory / name).is_file()]
         if missing:
-            raise FileNotFoundError(f"tokenizer directory {self.directory} lacks "
-                                    f"{', '.join(missing)}")
-        bpe = models.BPE.from_file(str(self.directory / "vocab.json"),
-                                   str(self.directory / "merges.txt"))
+            raise FileNotFoundError(
+                f"tokenizer directory {self.directory} lacks {', '.join(missing)}"
+            )
+        bpe = models.BPE.from_file(
+            str(self.directory / "vocab.json"), str(self.directory / "merges.txt")
+        )
         self._tok = Tokenizer(bpe)
         self._tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         self._tok.decoder = decoders.ByteLevel()
@@ -66,11 +68,15 @@ class CodeTokenizer:
         self._tok.add_tokens([AddedToken(text, normalized=False) for text, _ in ordered])
         for text, wanted in ordered:
             if self._tok.token_to_id(text) != wanted:
-                raise ValueError(f"{self.directory}: added token {text!r} got id "
-                                 f"{self._tok.token_to_id(text)}, the file says {wanted}")
+                raise ValueError(
+                    f"{self.directory}: added token {text!r} got id "
+                    f"{self._tok.token_to_id(text)}, the file says {wanted}"
+                )
         if self._tok.get_vocab_size() != TOKENIZER_VOCAB:
-            raise ValueError(f"{self.directory}: vocabulary has {self._tok.get_vocab_size()} "
-                             f"tokens, CodeGeeX has {TOKENIZER_VOCAB}")
+            raise ValueError(
+                f"{self.directory}: vocabulary has {self._tok.get_vocab_size()} "
+                f"tokens, CodeGeeX has {TOKENIZER_VOCAB}"
+            )
 
     def encode(self, text: str) -> list[int]:
         """Token ids of `text`; no BOS and no special tokens are added."""

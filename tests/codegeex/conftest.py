@@ -19,8 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def tokenizer_dir() -> Path:
     """$CODEGEEX_TOKENIZER, else ../shared/codegeex-tokenizer beside the repo."""
-    return Path(os.environ.get("CODEGEEX_TOKENIZER",
-                               REPO.parent / "shared" / "codegeex-tokenizer"))
+    return Path(os.environ.get("CODEGEEX_TOKENIZER", REPO.parent / "shared" / "codegeex-tokenizer"))
 
 
 @pytest.fixture(scope="session")

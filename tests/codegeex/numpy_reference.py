@@ -48,8 +48,10 @@ def forward(w: dict, ids: list[int], heads: int, num_blocks: int) -> np.ndarray:
     """Logits [S, vocab] of one token sequence, in float64."""
     w = {k: v.astype(np.float64) for k, v in w.items()}
     pos = np.arange(len(ids))
-    x = (w["backbone.embedding.word_embedding.embedding_table"][ids]
-         + w["backbone.embedding.position_embedding.embedding_table"][pos])
+    x = (
+        w["backbone.embedding.word_embedding.embedding_table"][ids]
+        + w["backbone.embedding.position_embedding.embedding_table"][pos]
+    )
     for i in range(num_blocks):
         x = layer(w, f"backbone.blocks.{i}", x, heads, None)
     x = layer_norm(x, w["backbone.layernorm.gamma"], w["backbone.layernorm.beta"])

@@ -38,16 +38,19 @@ def test_mindspore_reads_ours_and_we_read_mindspore(tmp_path, tiny_config, tiny_
     assert set(loaded) == set(tiny_weights)
     assert np.array_equal(loaded[DENSE].asnumpy(), tiny_weights[DENSE])
     theirs = tmp_path / "theirs.ckpt"
-    ms.save_checkpoint([{"name": k, "data": ms.Tensor(v)} for k, v in tiny_weights.items()],
-                       str(theirs))
+    ms.save_checkpoint(
+        [{"name": k, "data": ms.Tensor(v)} for k, v in tiny_weights.items()], str(theirs)
+    )
     again = load_weights(theirs, tiny_config)
     assert all(np.array_equal(again[k], v) for k, v in tiny_weights.items())
 
 
 def test_shards_merge(tmp_path, tiny_config, tiny_weights):
     assert random_main(["--config", "tiny", "--out", str(tmp_path / "mp"), "--shards"]) == 0
-    assert CheckpointReader(tmp_path / "mp" / "rank_3" / "model-3.ckpt").shape(WORD)[0] == \
-        tiny_config.vocab_size // 8
+    assert (
+        CheckpointReader(tmp_path / "mp" / "rank_3" / "model-3.ckpt").shape(WORD)[0]
+        == tiny_config.vocab_size // 8
+    )
     merged = load_weights(tmp_path / "mp", tiny_config)
     assert merged.keys() == tiny_weights.keys()
     assert all(np.array_equal(merged[k], v) for k, v in tiny_weights.items())
@@ -92,9 +95,13 @@ def test_shape_mismatch_names_both_shapes(tmp_path, tiny_config, tiny_weights):
 
 def test_bad_shard_shapes(tmp_path, tiny_config, tiny_weights):
     for rank in range(8):
-        save_checkpoint(tmp_path / f"rank_{rank}" / "m.ckpt",
-                        ((k, split_for_ranks(k, v)[rank] if k != DENSE else v[:5])
-                         for k, v in tiny_weights.items()))
+        save_checkpoint(
+            tmp_path / f"rank_{rank}" / "m.ckpt",
+            (
+                (k, split_for_ranks(k, v)[rank] if k != DENSE else v[:5])
+                for k, v in tiny_weights.items()
+            ),
+        )
     with pytest.raises(CheckpointError, match=f"{DENSE}.*\\(5, 64\\).*\\(64, 64\\)"):
         load_weights(tmp_path, tiny_config)
 

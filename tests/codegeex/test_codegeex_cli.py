@@ -17,21 +17,51 @@ def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_generate_resume_and_determinism(tmp_path, capsys, tiny_checkpoint, tokenizer_path,
-                                         humaneval_data):
+def test_generate_resume_and_determinism(
+    tmp_path, capsys, tiny_checkpoint, tokenizer_path, humaneval_data
+):
     def generate(out: Path) -> str:
-        assert main(["generate", "--runner", "codegeex", "--checkpoint", str(tiny_checkpoint),
-                     "--tokenizer", str(tokenizer_path), "--model-config", "tiny",
-                     "--device", "cpu", "--batch-size", "1", "--languages", "python",
-                     "--data-dir", str(humaneval_data), "--shard", SHARD, "--n", str(N),
-                     "--max-new-tokens", "8", "--no-progress", "--out", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "generate",
+                    "--runner",
+                    "codegeex",
+                    "--checkpoint",
+                    str(tiny_checkpoint),
+                    "--tokenizer",
+                    str(tokenizer_path),
+                    "--model-config",
+                    "tiny",
+                    "--device",
+                    "cpu",
+                    "--batch-size",
+                    "1",
+                    "--languages",
+                    "python",
+                    "--data-dir",
+                    str(humaneval_data),
+                    "--shard",
+                    SHARD,
+                    "--n",
+                    str(N),
+                    "--max-new-tokens",
+                    "8",
+                    "--no-progress",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         return capsys.readouterr().out
 
     first = tmp_path / "a" / "samples.jsonl"
     assert f"8 new samples for {len(TASKS)} tasks" in generate(first)
     written = rows(first)
-    assert {(r["task_id"], r["completion_id"]) for r in written} == \
-        {(t, i) for t in TASKS for i in range(N)}
+    assert {(r["task_id"], r["completion_id"]) for r in written} == {
+        (t, i) for t in TASKS for i in range(N)
+    }
     assert all(r["finish"] in ("eos", "stop_rule", "length") for r in written)
     assert any(r["generation"] for r in written)
 

@@ -29,8 +29,15 @@ def torch_tree(weights: dict) -> dict:
 def options(tmp_path, source, **extra) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     convert.add_arguments(parser)
-    argv = ["--input", str(source), "--output", str(tmp_path / "out.ckpt"),
-            "--model-config", "tiny", *[x for k, v in extra.items() for x in (f"--{k}", v)]]
+    argv = [
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "out.ckpt"),
+        "--model-config",
+        "tiny",
+        *[x for k, v in extra.items() for x in (f"--{k}", v)],
+    ]
     return parser.parse_args(argv)
 
 
@@ -40,16 +47,16 @@ def test_torch_layout(tiny_weights):
     assert layers["layers.1.attention.dense.weight"].shape == (64, 64)
     assert layers["layers.0.mlp.dense_h_to_4h.weight"].shape == (256, 64)  # torch [out, in]
     assert layers["topQueryLayer.mlp.dense_4h_to_h.weight"].shape == (64, 256)
-    assert np.array_equal(layers["layers.1.attention.dense.weight"],
-                          tiny_weights[PROJECTION].T)
+    assert np.array_equal(layers["layers.1.attention.dense.weight"], tiny_weights[PROJECTION].T)
     assert "final_layernorm.weight" in layers
     assert tree["topQueryEmbedding"]["top_query_embeddings"]["weight"].shape == (2048, 64)
 
 
 def test_pt_round_trip(tmp_path, tiny_weights, tiny_config):
     source = tmp_path / "model.pt"
-    write_pt(source, torch_tree(tiny_weights),
-             transposed=frozenset({"layers.0.attention.query.weight"}))
+    write_pt(
+        source, torch_tree(tiny_weights), transposed=frozenset({"layers.0.attention.query.weight"})
+    )
     assert convert.main(options(tmp_path, source, dtype="fp32")) == 0
     converted = load_weights(tmp_path / "out.ckpt", tiny_config)
     assert converted.keys() == tiny_weights.keys()

@@ -32,8 +32,7 @@ def test_padded_vocab_is_never_sampled():
 
 
 def test_top_k_keeps_only_the_k_best():
-    tokens = sample_next(peaked_logits(), Sampling(temperature=5.0, top_p=1.0, top_k=2),
-                         rngs(64))
+    tokens = sample_next(peaked_logits(), Sampling(temperature=5.0, top_p=1.0, top_k=2), rngs(64))
     assert set(tokens) == {10, 11}
 
 
@@ -48,15 +47,25 @@ def test_top_p_keeps_the_nucleus():
 
 def test_greedy_and_seeds():
     logits = np.random.default_rng(0).normal(size=(4, VOCAB)).astype(np.float32)
-    assert sample_next(logits, Sampling(greedy=True), rngs(4)).tolist() == \
-        logits[:, :50400].argmax(-1).tolist()
+    assert (
+        sample_next(logits, Sampling(greedy=True), rngs(4)).tolist()
+        == logits[:, :50400].argmax(-1).tolist()
+    )
     first = sample_next(logits, Sampling(), rngs(4, seed=1))
     assert sample_next(logits, Sampling(), rngs(4, seed=1)).tolist() == first.tolist()
     assert sample_next(logits, Sampling(), rngs(4, seed=2)).tolist() != first.tolist()
 
 
-@pytest.mark.parametrize("bad", [Sampling(temperature=0.0), Sampling(top_p=1.5),
-                                 Sampling(top_k=-1), Sampling(n=0), Sampling(max_new_tokens=0)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Sampling(temperature=0.0),
+        Sampling(top_p=1.5),
+        Sampling(top_k=-1),
+        Sampling(n=0),
+        Sampling(max_new_tokens=0),
+    ],
+)
 def test_bad_sampling_is_refused(bad):
     with pytest.raises(ValueError):
         check_sampling(bad)

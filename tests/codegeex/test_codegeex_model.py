@@ -29,8 +29,7 @@ def test_parameter_names_and_shapes(tiny_model, tiny_config):
 
 def test_logits_match_numpy_reference(tiny_model, tiny_weights, tiny_config):
     ids = PROMPT + [50256, 100, 20000] + list(range(300, 300 + NEW - 3))  # one compiled shape
-    want = numpy_reference.forward(tiny_weights, ids, tiny_config.num_heads,
-                                   tiny_config.num_blocks)
+    want = numpy_reference.forward(tiny_weights, ids, tiny_config.num_heads, tiny_config.num_blocks)
     got = full_logits(tiny_model, ids)
     assert got.shape == (len(ids), tiny_config.vocab_size)
     assert np.abs(got - want).max() <= 1e-4
@@ -46,15 +45,18 @@ def test_cached_steps_equal_recompute(decoder, tiny_model):
         tokens.append(int(logits[-1][:50400].argmax()))
         logits.append(decoder.step(np.asarray([tokens[-1]]), len(PROMPT) + step, cache)[0])
     assert cache.base == len(PROMPT) + 2 * WINDOW
-    reference = full_logits(tiny_model, PROMPT + tokens)[len(PROMPT) - 1:]
+    reference = full_logits(tiny_model, PROMPT + tokens)[len(PROMPT) - 1 :]
     assert np.abs(np.stack(logits) - reference).max() <= 1e-4
     assert reference[:, :50400].argmax(-1)[:steps].tolist() == tokens
 
 
 def test_greedy_decode_matches_recompute(decoder, tiny_model):
-    rows = decoder.decode(decoder.prefill(PROMPT), Sampling(greedy=True, max_new_tokens=NEW),
-                          [np.random.default_rng(0)])
+    rows = decoder.decode(
+        decoder.prefill(PROMPT),
+        Sampling(greedy=True, max_new_tokens=NEW),
+        [np.random.default_rng(0)],
+    )
     tokens = rows[0].tokens
     assert len(tokens) == NEW and rows[0].finish == "length"
-    reference = full_logits(tiny_model, PROMPT + tokens)[len(PROMPT) - 1:-1]
+    reference = full_logits(tiny_model, PROMPT + tokens)[len(PROMPT) - 1 : -1]
     assert reference[:, :50400].argmax(-1).tolist() == tokens

@@ -30,8 +30,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 @pytest.fixture(scope="module")
 def runner(tiny_checkpoint, tokenizer_path) -> CodeGeeXRunner:
-    args = parse(["--checkpoint", str(tiny_checkpoint), "--tokenizer", str(tokenizer_path),
-                  "--model-config", "tiny", "--device", "cpu", "--batch-size", "2"])
+    args = parse(
+        [
+            "--checkpoint",
+            str(tiny_checkpoint),
+            "--tokenizer",
+            str(tokenizer_path),
+            "--model-config",
+            "tiny",
+            "--device",
+            "cpu",
+            "--batch-size",
+            "2",
+        ]
+    )
     return runner_factory("codegeex").from_args(args)
 
 
@@ -45,8 +57,9 @@ def test_generate_yields_n_cleaned_completions(runner):
         assert all(c.finish in FINISHES for c in completions)
     again = list(runner.generate(tasks[::-1], sampling))
     assert dict((t.key, c) for t, c in again) == dict((t.key, c) for t, c in results)
-    other_seed = list(runner.generate(tasks, Sampling(n=2, temperature=1.0, max_new_tokens=5,
-                                                      seed=2)))
+    other_seed = list(
+        runner.generate(tasks, Sampling(n=2, temperature=1.0, max_new_tokens=5, seed=2))
+    )
     assert other_seed != results
 
 

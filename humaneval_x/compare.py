@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -297,8 +298,17 @@ def _flip_lines(report: dict, others: list[str]) -> list[str]:
     return lines
 
 
+SHOWN_FLIPS = 20
+
+
 def _task_list(tasks: list[str]) -> str:
-    return f"{len(tasks)} ({', '.join(tasks)})" if tasks else "0"
+    """Count and task ids in problem order; past SHOWN_FLIPS, compare.json has the rest."""
+    if not tasks:
+        return "0"
+    ordered = sorted(tasks, key=lambda key: [int(n) for n in re.findall(r"\d+", key)])
+    more = len(ordered) - SHOWN_FLIPS
+    shown = ", ".join(ordered[:SHOWN_FLIPS]) + (f", … {more} more" if more > 0 else "")
+    return f"{len(tasks)} ({shown})"
 
 
 def _row(cells: list[str]) -> str:

@@ -166,7 +166,9 @@ def _sampling(args: argparse.Namespace) -> Sampling:
 def _shard(text: str) -> tuple[int, int]:
     """RANK/COUNT, or "env": $RANK_ID/$RANK_SIZE as MindSpore's msrun exports them."""
     if text == "env":
-        text = f"{os.environ.get('RANK_ID', '0')}/{os.environ.get('RANK_SIZE', '1')}"
+        if "RANK_ID" not in os.environ or "RANK_SIZE" not in os.environ:
+            raise InputError("--shard env needs RANK_ID and RANK_SIZE (msrun sets them)")
+        text = f"{os.environ['RANK_ID']}/{os.environ['RANK_SIZE']}"
     try:
         rank, count = (int(part) for part in text.split("/"))
     except ValueError:
@@ -179,7 +181,7 @@ def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
     dataset = load_dataset(_languages(args), args.data_dir)
     tasks = shard(build_tasks(dataset, kind, _languages(args), args.pairs), *_shard(args.shard))
     runner = runner_factory(args.runner).from_args(args)
-    written = generate(runner, tasks, _sampling(args), args.out, kind)
+    written = generate(runner, tasks, _sampling(args), args.out, kind, not args.no_progress)
     print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
     return 0
 

@@ -24,7 +24,12 @@ def shard(tasks: list[Task], rank: int, count: int) -> list[Task]:
 
 
 def generate(
-    runner: Runner, tasks: list[Task], sampling: Sampling, out: Path, task_kind: str
+    runner: Runner,
+    tasks: list[Task],
+    sampling: Sampling,
+    out: Path,
+    task_kind: str,
+    progress: bool = True,
 ) -> int:
     """Append the missing samples of `tasks` to `out`; return how many rows were written.
 
@@ -36,7 +41,10 @@ def generate(
     done = {row_key(row) for row in read_rows(out)}
     todo = [task for task in tasks if any((task.key, i) not in done for i in range(sampling.n))]
     written = 0
-    with Appender(out) as appender, tqdm(total=len(todo), unit="task", disable=not todo) as bar:
+    with (
+        Appender(out) as appender,
+        tqdm(total=len(todo), unit="task", disable=not (todo and progress)) as bar,
+    ):
         for task, completions in runner.generate(todo, sampling):
             for completion_id, completion in enumerate(completions):
                 if (task.key, completion_id) not in done:

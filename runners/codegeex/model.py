@@ -273,7 +273,7 @@ class DecodeStep(nn.Cell):
     """One cached decoding step of `model` (same weights): see the module docstring."""
 
     def __init__(self, model: CodeGeeX) -> None:
-        super().__init__()
+        super().__init__(auto_prefix=False)  # keep the official parameter names
         self.model = model
 
     def construct(

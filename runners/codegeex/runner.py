@@ -65,6 +65,7 @@ class CodeGeeXRunner(Runner):
         self.decoder = Decoder(build_model(self.config, weights, options.dtype))
 
     def describe(self) -> dict:
+        """Provenance; the device index is left out so that data-parallel ranks agree."""
         options = {k: str(v) for k, v in asdict(self.options).items() if k != "device_id"}
         return {
             "runner": self.name,

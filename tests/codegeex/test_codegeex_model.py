@@ -10,7 +10,7 @@ from mindspore import Tensor
 from runners.base import Sampling
 from runners.codegeex.config import parameter_shapes
 from runners.codegeex.decoding import WINDOW
-from runners.codegeex.model import CodeGeeX
+from runners.codegeex.model import CodeGeeX, DecodeStep
 
 PROMPT = [2, 3303, 25, 11361, 198, 4299, 277, 7, 87, 2599, 198, 50268, 7783]
 NEW = 12
@@ -25,6 +25,8 @@ def full_logits(model: CodeGeeX, ids: list[int]) -> np.ndarray:
 def test_parameter_names_and_shapes(tiny_model, tiny_config):
     got = {name: tuple(p.shape) for name, p in tiny_model.parameters_dict().items()}
     assert got == parameter_shapes(tiny_config)
+    DecodeStep(tiny_model)  # sharing the weights must not rename them
+    assert list(tiny_model.parameters_dict()) == list(got)
 
 
 def test_logits_match_numpy_reference(tiny_model, tiny_weights, tiny_config):

@@ -16,6 +16,18 @@ REPO = Path(__file__).resolve().parents[1]
 REQUIRE_TOOLCHAINS = "HUMANEVAL_X_REQUIRE_TOOLCHAINS"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_verdict_cache(tmp_path_factory):
+    """Tests never read or fill the user's verdict cache."""
+    saved = os.environ.get("HUMANEVAL_X_CACHE")
+    os.environ["HUMANEVAL_X_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        del os.environ["HUMANEVAL_X_CACHE"]
+    else:
+        os.environ["HUMANEVAL_X_CACHE"] = saved
+
+
 def data_dir() -> Path:
     """Local HumanEval-X files: $HUMANEVAL_X_DATA, else ../shared/humaneval-x beside the repo."""
     return Path(os.environ.get("HUMANEVAL_X_DATA", REPO.parent / "shared" / "humaneval-x"))

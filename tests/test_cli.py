@@ -27,7 +27,7 @@ def _samples(path, count: int) -> None:
 def _evaluate_argv(samples, out) -> list[str]:
     return ["evaluate", str(samples), "--out", str(out), "--sandbox", "local",
             "--languages", "python", "--data-dir", str(data_dir()), "--workers", "1",
-            "--no-progress"]  # fmt: skip
+            "--no-progress", "--no-cache"]  # fmt: skip
 
 
 @pytest.mark.toolchain

@@ -233,7 +233,11 @@ def _doctor(args: argparse.Namespace) -> int:
 
     dataset = load_dataset(_languages(args), args.data_dir)
     with make_backend(args.sandbox, args.workers) as backend:
-        report = run_doctor(dataset, backend, args.out, progress=not args.no_progress)
+        options = EvaluationOptions(
+            progress=not args.no_progress,
+            cache_dir=None if args.no_cache else default_cache_dir(),
+        )
+        report = run_doctor(dataset, backend, args.out, options)
     write_json_atomic(args.out / "doctor.json", report)
     print(format_report(report))
     return 0 if all(anomaly["known"] for anomaly in report["anomalies"]) else 1

@@ -31,12 +31,16 @@ KNOWN_ANOMALIES = {
 }
 
 
-def run_doctor(dataset: Dataset, backend: Backend, out_dir: Path, progress: bool = True) -> dict:
-    """Judge canonical and wrong completions of every problem; return the anomalies found."""
+def run_doctor(
+    dataset: Dataset, backend: Backend, out_dir: Path, options: EvaluationOptions
+) -> dict:
+    """Judge canonical and wrong completions of every problem; return the anomalies found.
+
+    Each run judges anew (the verdict cache, keyed by the sandbox's identity, keeps it quick)."""
     tasks = generation_tasks(dataset, dataset.languages)
     canonical = [Sample(task, 0, task.problem.canonical_solution) for task in tasks]
     wrong = [Sample(task, 1, WRONG_COMPLETIONS[task.language]) for task in tasks]
-    options = EvaluationOptions(progress=progress)
+    (out_dir / "results.jsonl").unlink(missing_ok=True)  # judge afresh: the sandbox may differ
     rows = evaluate(canonical + wrong, out_dir, backend, options)
     anomalies = []
     for row in rows:

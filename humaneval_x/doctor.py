@@ -26,6 +26,8 @@ KNOWN_ANOMALIES = {
     "operator turns into a bare boolean; the test expects the pair [string, boolean]",
     ("JavaScript/155", "canonical"): "the canonical solution's digit loop never runs for 0, so "
     "evenOddCount(0) gives [0, 0]; the test expects [1, 0]",
+    ("Go/95", "canonical"): "the canonical solution's verdict depends on Go's randomised map "
+    "iteration order: it passes about half the time",
     ("Rust/32", "wrong"): "the whole test module is commented out, so any completion that "
     "compiles passes",
 }

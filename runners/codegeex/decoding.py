@@ -255,9 +255,3 @@ def recompute_inputs(ids: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
     """The model inputs for the next-token logits of a full pass over `ids` [B, S]."""
     index = Tensor(np.asarray([ids.shape[1] - 1], np.int32))
     return Tensor(ids.astype(np.int32)), _positions(0, ids.shape[1]), index
-
-
-def recompute_logits(model: CodeGeeX, ids: np.ndarray) -> np.ndarray:
-    """Next-token logits [B, V] from a full pass over `ids` [B, S] (no cache)."""
-    logits, _, _ = model(*recompute_inputs(ids))
-    return logits.asnumpy()[:, 0]

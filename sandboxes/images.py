@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 
 from humaneval_x.data import LANGUAGE_KEYS
 from humaneval_x.errors import ToolchainError
+from sandboxes.local import inputs_digest, read_text_or_none
 
 SANDBOXES = Path(__file__).parent
 BASE_ENV = "HUMANEVAL_X_BASE_IMAGE"
@@ -87,15 +89,17 @@ def build(client: docker.DockerClient, language: str, log=sys.stderr) -> str:
 
 def _stage_host_files(language: str) -> None:
     """Run the prepare steps that need the host (npm and its registry) into <lang>/build/."""
-    if language != "js" or (SANDBOXES / "js/build/node_modules/js-md5").is_dir():
+    build = SANDBOXES / language / "build"
+    digest = inputs_digest(SANDBOXES / language)
+    if language != "js" or read_text_or_none(build / ".prepared") == digest:
         return
+    shutil.rmtree(build, ignore_errors=True)
     done = subprocess.run(
-        ["sh", str(SANDBOXES / "js/prepare.sh"), str(SANDBOXES / "js/build")],
-        capture_output=True,
-        text=True,
+        ["sh", str(SANDBOXES / "js/prepare.sh"), str(build)], capture_output=True, text=True
     )
     if done.returncode != 0:
-        raise ToolchainError(f"npm install of js-md5 on the host failed:\n{done.stderr[-2000:]}")
+        raise ToolchainError(f"js/prepare.sh (npm) failed on the host:\n{done.stderr[-2000:]}")
+    (build / ".prepared").write_text(digest)
 
 
 def _check_base(client: docker.DockerClient) -> None:

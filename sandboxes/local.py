@@ -55,7 +55,7 @@ class LocalBackend(Backend):
         script = SANDBOXES / language / "prepare.sh"
         target = self.toolchains / language
         stamp, version = target / ".prepared", target / "VERSION"
-        if script.exists() and _read(stamp) != _inputs_digest(script.parent):
+        if script.exists() and read_text_or_none(stamp) != inputs_digest(script.parent):
             shutil.rmtree(target, ignore_errors=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             done = subprocess.run(["sh", str(script), str(target)], capture_output=True, text=True)
@@ -66,7 +66,7 @@ class LocalBackend(Backend):
                     f"or use --sandbox docker."
                 )
             subprocess.run(["chmod", "-R", "a+rX", str(self.toolchains)], check=True)
-            stamp.write_text(_inputs_digest(script.parent))
+            stamp.write_text(inputs_digest(script.parent))
         if version.exists():
             return version.read_text().strip()
         return _tool_version(get_language(language).tools[0])
@@ -101,7 +101,7 @@ def _tool_version(tool: str) -> str:
     return lines[0] if lines else "unknown"
 
 
-def _inputs_digest(folder: Path) -> str:
+def inputs_digest(folder: Path) -> str:
     """Digest of what a prepare script builds from: every file of the language's folder."""
     sha = hashlib.sha256()
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != "Dockerfile"):
@@ -109,5 +109,5 @@ def _inputs_digest(folder: Path) -> str:
     return sha.hexdigest()
 
 
-def _read(path: Path) -> str | None:
+def read_text_or_none(path: Path) -> str | None:
     return path.read_text() if path.exists() else None

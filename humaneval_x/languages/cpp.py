@@ -26,7 +26,8 @@ class Cpp(LanguageSpec):
     def program(self, problem: Problem, context: str, completion: str) -> Program:
         source = context + completion + "\n" + problem.test + "\n"
         prelude = ("-include", "{toolchains}/cpp/prelude.h")
-        compile_argv = ("g++", *PCH_FLAGS, *prelude, "-o", "main", "main.cpp", "-lcrypto")
+        gold = "-fuse-ld=gold"  # a third of the default linker's time for the same binary
+        compile_argv = ("g++", *PCH_FLAGS, *prelude, gold, "-o", "main", "main.cpp", "-lcrypto")
         return Program(
             files={"main.cpp": source},
             steps=(

@@ -19,13 +19,18 @@ class JavaScript(LanguageSpec):
     task_prefix = "JavaScript"
     display_name = "JavaScript"
     comment = "//"
-    tools = ("node", "npm")
-    install_hint = "apt-get install nodejs npm"
+    tools = ("npm",)  # prepare.sh fetches node itself
+    install_hint = "apt-get install npm"
 
     def program(self, problem: Problem, context: str, completion: str) -> Program:
         source = context + completion + "\n" + ASSERT_HOOK + problem.test + "\n"
         env = {"NODE_PATH": "{toolchains}/js/node_modules"}
-        argv = ("node", "--max-old-space-size=1024", "--stack-size=8192", "main.js")
+        argv = (
+            "{toolchains}/js/bin/node",
+            "--max-old-space-size=1024",
+            "--stack-size=8192",
+            "main.js",
+        )
         return Program(
             files={"main.js": source},
             steps=(Step("run", argv, self.run_timeout_s, memory_mb=None, env=env),),

@@ -1,9 +1,10 @@
 """The per-sample baseline: every sample compiled and run on its own, nothing reused.
 
 This is how CodeGeeX's own evaluator works: no deduplication, no verdict cache, and none of the
-warm-toolchain tricks (C++ parses its common headers in every program, javac starts a JVM per
-program, Go vets every test, Rust links a static test binary). It runs on the same job runner
-as the harness, so its verdicts are the reference the optimized path must reproduce.
+warm-toolchain tricks (C++ parses its common headers in every program and links with the default
+linker, javac starts a JVM per program, Go runs the go command with vet, Rust links a static
+test binary). It runs on the same job runner as the harness, so its verdicts are the reference
+the optimized path must reproduce.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from humaneval_x.languages.cpp import PRELUDE
 from humaneval_x.samples import Sample
 from sandboxes.backend import Backend, Job
 
+# What a per-sample evaluator runs for Go: the go command, vet included, in GOPATH mode.
+GO_TEST = ("go", "test", "-c", "-o", "main.test", "main_test.go")
+GO_TEST_ENV = {
+    "GO111MODULE": "off",
+    "GOPATH": "/usr/share/gocode",
+    "GOCACHE": "{toolchains}/go/cache",  # read-only: standard packages come pre-built
+    "CGO_ENABLED": "0",
+}
+
 
 def baseline_job(job: Job, index: int) -> Job:
     """`job` as a per-sample evaluator would run it, under an id of its own (sample `index`)."""
@@ -23,18 +33,20 @@ def baseline_job(job: Job, index: int) -> Job:
     for step in steps:
         step.pop("server", None)  # a fresh javac per program
         step["argv"] = _plain_argv(step["argv"])
+        if job.language == "go" and step["phase"] == "compile":
+            step.update(argv=list(GO_TEST), env=dict(GO_TEST_ENV))
     if job.language == "cpp":
         files["main.cpp"] = PRELUDE + files["main.cpp"]
     return dataclasses.replace(job, id=f"{job.id}-{index}", files=files, steps=steps)
 
 
 def _plain_argv(argv: list[str]) -> list[str]:
-    """Without the precompiled prelude (`-include PATH`) or Rust's shared libstd, with go vet."""
+    """Without the precompiled prelude (`-include PATH`), gold, or Rust's shared libstd."""
     plain: list[str] = []
     for arg in argv:
         if plain and (plain[-1] == "-include" or (plain[-1], arg) == ("-C", "prefer-dynamic")):
             plain.pop()
-        elif arg != "-vet=off":
+        elif arg != "-fuse-ld=gold":
             plain.append(arg)
     return plain
 

@@ -56,7 +56,8 @@ def test_baseline_jobs_undo_every_trick(dataset) -> None:
         argv = " ".join(arg for step in plain.steps for arg in step["argv"])
         assert plain.id == f"{job.id}-7"
         assert not any("server" in step for step in plain.steps)
-        assert "-include" not in argv and "prefer-dynamic" not in argv and "-vet=off" not in argv
+        assert "-include" not in argv and "prefer-dynamic" not in argv and "gold" not in argv
+        assert "gotest" not in argv
         prelude = PRELUDE if language == "cpp" else ""
         assert {k: prelude + v for k, v in job.files.items()} == plain.files
 
@@ -66,6 +67,39 @@ def test_baseline_jobs_undo_every_trick(dataset) -> None:
 def test_fast_path_matches_the_baseline(language: str, dataset, tmp_path: Path) -> None:
     require_toolchain(language)
     compare(parity_samples(dataset, [language], every=20), tmp_path)
+
+
+# Completions that add functions `go test` treats specially; gotest must find the same ones.
+GO_EXTRAS = (
+    'func TestExtra(t *testing.T) { t.Fatal("an added test fails") }',
+    "func TestBad(n int) {}",  # wrong signature: the build fails
+    'func Testlower(t *testing.T) { t.Fatal("not a test") }',
+    'func BenchmarkSlow(b *testing.B) { b.Fatal("benchmarks do not run") }',
+    'func ExampleWrong() {\n\tfmt.Println("hi")\n\t// Output: bye\n}',
+    'func ExampleSilent() {\n\tfmt.Println("not compared")\n}',
+    "func TestMain(m *testing.M) {}",  # runs nothing: passes
+    "func TestMain(m *testing.M) { m.Run() }",
+    'func TestMain(t *testing.T) { t.Fatal("an ordinary test") }',
+    "func TestMain(m int) {}",
+    "func TestGeneric[T any](t *testing.T) {}",
+)
+
+
+@pytest.mark.toolchain
+def test_go_finds_the_tests_go_test_finds(dataset, tmp_path: Path) -> None:
+    require_toolchain("go")
+    tasks = [t for t in generation_tasks(dataset, ["go"]) if t.problem.number in (0, 13)]
+    samples = [
+        Sample(task, index, task.problem.canonical_solution + "\n" + extra + "\n")
+        for task in tasks
+        for index, extra in enumerate(GO_EXTRAS)
+    ]
+    samples += [Sample(task, len(GO_EXTRAS), WRONG_COMPLETIONS["go"]) for task in tasks]
+    with LocalBackend() as backend:
+        fast = statuses(evaluate(samples, tmp_path, backend, OPTIONS))
+        slow = statuses(run_baseline(samples, backend))
+    assert fast == slow
+    assert {"passed", "failed", "compile_error"} <= set(fast.values())
 
 
 @pytest.mark.toolchain

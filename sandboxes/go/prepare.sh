@@ -1,33 +1,22 @@
 #!/bin/sh
-# Warm a Go build cache with testify and the standard packages the tests use, into DEST.
+# Prepare Go's test builds into DEST: a build cache holding the export data of the standard
+# library and testify (with CGO off, as the programs are built), the importcfg that lists it,
+# and the gotest tool (gotest.go) that compiles and links a test without the go command. The
+# per-sample baseline (bench/baseline.py) runs `go test -c` with vet on this cache, read-only,
+# so one such build warms it with testify's compiled packages and vet facts as well.
 set -eu
 dest=$(realpath -m "$1")
+here=$(cd "$(dirname "$0")" && pwd)
 export PATH=/usr/lib/go/bin:/usr/bin:/bin GO111MODULE=off GOPATH=/usr/share/gocode
-export GOCACHE="$dest/cache" CGO_ENABLED=0
-build=$(mktemp -d)
-trap 'rm -rf "$build"' EXIT
+export GOCACHE="$dest/cache" CGO_ENABLED=0 GOFLAGS=
 mkdir -p "$dest"
-cat > "$build/warm_test.go" <<GO
-package main
-
-import (
-    "crypto/md5"
-    "fmt"
-    "math"
-    "regexp"
-    "sort"
-    "strconv"
-    "strings"
-    "testing"
-    "github.com/stretchr/testify/assert"
-)
-
-func TestWarm(t *testing.T) {
-    words := []string{fmt.Sprint(math.Abs(-1)), strconv.Itoa(md5.Size), regexp.QuoteMeta(".")}
-    sort.Strings(words)
-    assert.Equal(t, 3, len(strings.Join(words, " ")) - 4)
-}
-GO
-(cd "$build" && go test -c -vet=off -o warm.test warm_test.go && ./warm.test > /dev/null)
+go list -export -deps -f '{{if .Export}}packagefile {{.ImportPath}}={{.Export}}{{end}}' \
+    std github.com/stretchr/testify/... > "$dest/importcfg"
+go build -o "$dest/gotest" "$here/gotest.go"
+warm=$(mktemp -d)
+trap 'rm -rf "$warm"' EXIT
+printf 'package main\n\nimport (\n\t"testing"\n\t"github.com/stretchr/testify/assert"\n)\n\n%s\n' \
+    'func TestWarm(t *testing.T) { assert.Equal(t, 1, 1) }' > "$warm/warm_test.go"
+(cd "$warm" && go test -c -o warm.test warm_test.go)
 chmod -R a+rX "$dest"
 go version > "$dest/VERSION"

@@ -6,10 +6,12 @@ from humaneval_x.data import Problem
 from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
 
 # The JVM reserves far more address space than it uses, so its heap flag bounds memory.
-JVM_FLAGS = ("-Xmx1g", "-Xss64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+JVM_FLAGS = (
+    "-Xmx1g", "-Xss64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+)  # fmt: skip
 # The job runner's long-lived javac (sandboxes/java/JavacServer.java, built by prepare.sh).
 JAVAC_SERVER = (
-    "java", "-Xmx1g", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:CICompilerCount=2",
+    "java", "-Xmx1g", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
     "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
     "-cp", "{toolchains}/java", "JavacServer",
 )  # fmt: skip

@@ -5,8 +5,10 @@
 //             int nfiles, nfiles x (string name, string text)
 //   response: int exit code, string stdout, string stderr, int nclasses,
 //             nclasses x (string file name, int length, bytes)
-// Each request gets a fresh compiler and file manager; the server reads and writes no files and
-// never runs the code it compiles (annotation processing is off). At start it makes itself
+// Each request gets a fresh compilation task; the file manager, which caches the platform's
+// classes, is shared, and holds no sources or classes of a request (they stay in memory, in
+// the request's own wrapper). The server reads and writes no files and never runs the code it
+// compiles (annotation processing is off). At start it makes itself
 // non-dumpable, so programs of the same uid can neither ptrace it nor open its /proc files.
 
 import java.io.*;
@@ -27,6 +29,9 @@ public final class JavacServer {
         DataInputStream in = new DataInputStream(new BufferedInputStream(System.in));
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out));
         JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
+        StandardJavaFileManager platform = compiler.getStandardFileManager(null, null,
+                StandardCharsets.UTF_8);
+        platform.setLocation(StandardLocation.CLASS_PATH, List.of());
         while (true) {
             int argc;
             try {
@@ -39,7 +44,7 @@ public final class JavacServer {
             Map<String, String> files = new LinkedHashMap<>();
             int count = in.readInt();
             for (int i = 0; i < count; i++) files.put(readString(in), readString(in));
-            boolean fatal = compile(compiler, argv, files, out);
+            boolean fatal = compile(compiler, platform, argv, files, out);
             out.flush();
             if (fatal) System.exit(3);
         }
@@ -58,8 +63,9 @@ public final class JavacServer {
     }
 
     /** Compile like `javac OPTIONS SOURCES`; return whether the JVM itself is in trouble. */
-    private static boolean compile(JavaCompiler compiler, List<String> argv,
-                                   Map<String, String> files, DataOutputStream out)
+    private static boolean compile(JavaCompiler compiler, StandardJavaFileManager platform,
+                                   List<String> argv, Map<String, String> files,
+                                   DataOutputStream out)
             throws IOException {
         List<String> options = new ArrayList<>(List.of("-proc:none"));
         List<JavaFileObject> sources = new ArrayList<>();
@@ -74,10 +80,8 @@ public final class JavacServer {
         Map<String, byte[]> classes = new TreeMap<>();
         int exit;
         boolean fatal = false;
-        try (StandardJavaFileManager standard = compiler.getStandardFileManager(null, null,
-                StandardCharsets.UTF_8)) {
-            standard.setLocation(StandardLocation.CLASS_PATH, List.of());
-            JavaFileManager manager = new Memory(standard, classes);
+        try {
+            JavaFileManager manager = new Memory(platform, classes);
             boolean ok = compiler.getTask(log, manager, null, options, null, sources).call();
             exit = ok ? 0 : 1;
         } catch (IllegalArgumentException | IllegalStateException bad) {
@@ -142,6 +146,11 @@ public final class JavacServer {
         Memory(JavaFileManager standard, Map<String, byte[]> classes) {
             super(standard);
             this.classes = classes;
+        }
+
+        @Override
+        public void close() {
+            // The shared platform file manager stays open for the next request.
         }
 
         @Override

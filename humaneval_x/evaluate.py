@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender, read_rows
 from humaneval_x.languages import get_language
@@ -48,7 +49,8 @@ def program_job(sample: Sample, options: EvaluationOptions) -> tuple[str, Job]:
                 step["timeout_s"] = timeout
     payload = json.dumps([spec.key, program.files, steps], sort_keys=True).encode("utf-8")
     digest = hashlib.sha256(payload).hexdigest()
-    return digest, Job(id=digest, language=spec.key, files=program.files, steps=steps)
+    job = Job(digest, spec.key, program.files, steps, batch_group=program.batch_group)
+    return digest, job
 
 
 def result_row(sample: Sample, digest: str, verdict: dict) -> dict:
@@ -126,7 +128,7 @@ def schedule(jobs: list[Job]) -> list[Job]:
 def judge_jobs(jobs: list[Job], backend: Backend, cache: VerdictCache | None) -> Iterator[dict]:
     """Verdicts of `jobs`: cached ones at once, the rest from the backend (then cached)."""
     if cache is None:
-        yield from backend.run(jobs)
+        yield from run_jobs(jobs, backend)
         return
     misses = []
     for job in jobs:
@@ -136,7 +138,7 @@ def judge_jobs(jobs: list[Job], backend: Backend, cache: VerdictCache | None) ->
         else:
             yield verdict
     by_id = {job.id: job for job in misses}
-    for verdict in backend.run(misses):
+    for verdict in run_jobs(misses, backend):
         if verdict.get("id") in by_id:
             cache.put(by_id[verdict["id"]], verdict)
         yield verdict

@@ -16,16 +16,32 @@ JOBRUNNER = Path(__file__).with_name("jobrunner.py")
 
 @dataclass(frozen=True)
 class Job:
-    """Files to write and steps to run for one program."""
+    """Files to write and steps to run for one program.
+
+    A batch job builds several programs with its `steps` into the file `binary`, then runs
+    each of `members` ({"id", "steps"}) in a fresh directory of its own holding a copy of it;
+    its verdict carries one verdict per member, or none when the build failed.
+    `batch_group` names the jobs that may be built together (empty: never batched).
+    """
 
     id: str
     language: str
     files: dict[str, str]
     steps: list[dict]
     limits: dict[str, int] = field(default_factory=dict)
+    batch_group: str = ""
+    binary: str = ""
+    members: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
-        return {"id": self.id, "files": self.files, "steps": self.steps, "limits": self.limits}
+        job = {"id": self.id, "files": self.files, "steps": self.steps, "limits": self.limits}
+        if self.members:
+            job.update(binary=self.binary, members=list(self.members))
+        return job
+
+    def all_steps(self) -> list[dict]:
+        """Every step the job runs, its members' included."""
+        return [*self.steps, *(step for member in self.members for step in member["steps"])]
 
 
 class Backend(ABC):

@@ -143,22 +143,41 @@ def _run_line(item: tuple[str, str, str | None, bool]) -> str:
 def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = False) -> dict:
     """Run every step of one job in a fresh directory; stop at the first failing step.
 
+    A batch job (with "members") builds first, then runs each member in a fresh directory of
+    its own with a copy of the built binary: what one member's program does to its folder or
+    leaves running cannot reach the next. Its verdict has "members" (None if the build failed).
+    """
+    limits = {**DEFAULT_LIMITS, **job.get("limits", {})}
+    with _fresh_directory(job["files"], workdir, exclusive) as (directory, uid):
+        results = _run_steps(job["steps"], job["files"], directory, toolchains, limits, uid)
+        built = "members" in job and _succeeded(results)
+        binary = _read(os.path.join(directory, job["binary"])) if built else None
+    verdict = {"id": job["id"], "steps": results, "error": None}
+    if "members" not in job:
+        return verdict
+    members = None
+    if binary is not None:
+        members = []
+        for member in job["members"]:
+            with _fresh_directory({}, workdir, exclusive) as (directory, uid):
+                _write_binary(os.path.join(directory, job["binary"]), binary, uid)
+                runs = _run_steps(member["steps"], {}, directory, toolchains, limits, uid)
+            members.append({"id": member["id"], "steps": results + runs, "error": None})
+    return {**verdict, "members": members}
+
+
+@contextlib.contextmanager
+def _fresh_directory(files: dict[str, str], workdir: str | None, exclusive: bool):
+    """A new job directory holding `files`, and the uid to run in it; all of it removed after.
+
     With `exclusive`, everything in `workdir` is removed afterwards, not only the job's
     directory: a job running under the runner's own uid may write beside its directory.
     """
-    limits = {**DEFAULT_LIMITS, **job.get("limits", {})}
     directory = tempfile.mkdtemp(prefix="job-", dir=workdir)
     uid = SANDBOX_UID_BASE + _slot if os.geteuid() == 0 else None
     try:
-        _write_files(directory, job["files"], uid)
-        results = []
-        for step in job["steps"]:
-            served = step.get("server") and serve_step(step, directory, toolchains, job["files"])
-            result = served or run_step(step, directory, toolchains, limits, uid)
-            results.append(result)
-            if result["timed_out"] or result["exit_code"] != 0:
-                break
-        return {"id": job["id"], "steps": results, "error": None}
+        _write_files(directory, files, uid)
+        yield directory, uid
     finally:
         _kill_descendants()
         shutil.rmtree(directory, ignore_errors=True)
@@ -166,6 +185,36 @@ def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = F
             _remove_entries([workdir], lambda entry: True)
         if uid is not None:
             _remove_entries(SHARED_DIRS, lambda entry: _owner(entry) == uid)
+
+
+def _run_steps(steps, files, directory, toolchains, limits, uid) -> list[dict]:
+    """Run steps in order until one fails."""
+    results = []
+    for step in steps:
+        served = step.get("server") and serve_step(step, directory, toolchains, files)
+        result = served or run_step(step, directory, toolchains, limits, uid)
+        results.append(result)
+        if not _succeeded([result]):
+            break
+    return results
+
+
+def _succeeded(results: list[dict]) -> bool:
+    return all(not r["timed_out"] and r["exit_code"] == 0 for r in results)
+
+
+def _read(path: str) -> bytes | None:
+    with contextlib.suppress(OSError), open(path, "rb") as handle:
+        return handle.read()
+    return None
+
+
+def _write_binary(path: str, data: bytes, uid: int | None) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o755)
+    if uid is not None:
+        os.chown(path, uid, uid)
 
 
 def _remove_entries(directories, wanted) -> None:

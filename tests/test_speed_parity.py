@@ -102,6 +102,37 @@ def test_go_finds_the_tests_go_test_finds(dataset, tmp_path: Path) -> None:
     assert {"passed", "failed", "compile_error"} <= set(fast.values())
 
 
+# Rust completions that test the edges of building programs as modules of one crate.
+RUST_EXTRAS = (
+    "",
+    "#[test]\nfn added_fails() { assert_eq!(1, 2); }",
+    "#[test]\nfn exits_early() { std::process::exit(0); }",
+    "macro_rules! twice { ($e:expr) => { $e * 2 }; }\n#[test]\nfn macro_test() "
+    "{ assert_eq!(twice!(2), 4); }",
+    "fn helper() -> i32 { crate::other() }\nfn other() -> i32 { 1 }",  # built alone
+    "#![allow(unused)]",  # an inner attribute here does not compile, alone or not
+    "fn main() {}",  # a second main
+    "this is not rust",
+    "#[test]\nfn out_of_bounds() { let v: Vec<i32> = Vec::new(); let _ = v[1]; }",
+)
+
+
+@pytest.mark.toolchain
+def test_rust_batches_give_the_verdicts_of_programs_built_alone(dataset, tmp_path: Path) -> None:
+    require_toolchain("rust")
+    tasks = [t for t in generation_tasks(dataset, ["rust"]) if t.problem.number in (0, 13, 27)]
+    samples = [
+        Sample(task, index, task.problem.canonical_solution + "\n" + extra + "\n")
+        for task in tasks
+        for index, extra in enumerate(RUST_EXTRAS)
+    ]
+    with LocalBackend() as backend:
+        fast = statuses(evaluate(samples, tmp_path, backend, OPTIONS))
+        slow = statuses(run_baseline(samples, backend))
+    assert fast == slow
+    assert {"passed", "failed", "compile_error", "runtime_error"} <= set(fast.values())
+
+
 @pytest.mark.toolchain
 @pytest.mark.slow
 def test_full_canonical_sweep_and_wrong_programs(dataset, tmp_path: Path) -> None:

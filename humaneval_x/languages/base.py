@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from humaneval_x.data import Problem
+from sandboxes.backend import Job
 
 STATUSES = (
     "passed",
@@ -60,10 +61,14 @@ class Step:
 
 @dataclass(frozen=True)
 class Program:
-    """The files and commands that test one completion."""
+    """The files and commands that test one completion.
+
+    Programs of the same non-empty `batch_group` may be built together (LanguageSpec.batch).
+    """
 
     files: dict[str, str]
     steps: tuple[Step, ...]
+    batch_group: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class LanguageSpec(ABC):
 
     compile_timeout_s: float = 60.0
     run_timeout_s: float = 10.0
+    batch_size: int = 0  # programs one compiler run may build (0: no batches)
 
     @property
     def tag_line(self) -> str:
@@ -158,6 +164,14 @@ class LanguageSpec(ABC):
         return any(marker in text for marker in OOM_MARKERS) or (
             result.signal == SIGKILL and not result.timed_out
         )
+
+    def batch(self, jobs: list[Job], batch_id: str) -> Job:
+        """One job that builds `jobs` together and runs each (languages with a batch_size)."""
+        raise NotImplementedError(f"{self.key} programs are not built in batches")
+
+    def blamed(self, index: int, build_output: str) -> bool:
+        """Whether the failed build of a batch names its `index`-th member."""
+        return False
 
     @abstractmethod
     def assertion_failed(self, result: StepResult) -> bool:

@@ -82,6 +82,9 @@ GO_EXTRAS = (
     'func TestMain(t *testing.T) { t.Fatal("an ordinary test") }',
     "func TestMain(m int) {}",
     "func TestGeneric[T any](t *testing.T) {}",
+    "func init() { _ = fmt.Sprint(1) }",  # built alone: a batch would run it for every member
+    'var early = strings.Repeat("a", 3)',  # built alone too
+    'var table = map[string]int{"a": 1}',  # batched: initialising it calls nothing
 )
 
 

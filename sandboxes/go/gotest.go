@@ -4,7 +4,12 @@
 // in the importcfg beside this binary. Skipping the go command's package loading, and linking
 // without a symbol table or DWARF, takes the build from about 0.6 s to 0.25 s.
 //
-// Usage: gotest -o main.test main_test.go
+// Given several files it builds a batch: each file is compiled alone as a package of its own,
+// and one binary holds them all; $HUMANEVAL_X_MEMBER (the file's index) picks whose tests a
+// run runs. A file whose package initialisation would run code (init functions, package-level
+// variables initialised by calls) is refused with its name, to be built alone.
+//
+// Usage: gotest -o main.test main_test.go [more_test.go ...]
 package main
 
 import (
@@ -29,20 +34,30 @@ import (
 // The package path `go test` gives a test file named on its command line.
 const testedPath = "command-line-arguments"
 
-// testFuncs are the functions of the test file that the test main package lists.
+// The environment variable that picks the member of a batch binary to run.
+const memberVariable = "HUMANEVAL_X_MEMBER"
+
+// testFuncs are the functions of a test file that the test main package lists.
 type testFuncs struct {
+	path                           string
 	tests, benchmarks, fuzzTargets []string
 	examples                       []*doc.Example
 	testMain                       bool
 }
 
+// used reports whether the test main refers to the package by name.
+func (funcs *testFuncs) used() bool {
+	return funcs.testMain ||
+		len(funcs.tests)+len(funcs.benchmarks)+len(funcs.fuzzTargets)+len(funcs.examples) > 0
+}
+
 func main() {
 	out := flag.String("o", "main.test", "test binary to write")
 	flag.Parse()
-	if flag.NArg() != 1 {
-		fail(errors.New("usage: gotest -o BINARY FILE_test.go"))
+	if flag.NArg() == 0 {
+		fail(errors.New("usage: gotest -o BINARY FILE_test.go [FILE_test.go ...]"))
 	}
-	if err := build(flag.Arg(0), *out); err != nil {
+	if err := build(flag.Args(), *out); err != nil {
 		fail(err)
 	}
 }
@@ -52,8 +67,8 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// build compiles source and its test main into the binary out.
-func build(source, out string) error {
+// build compiles the sources, each as a package, and their test main into the binary out.
+func build(sources []string, out string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -62,27 +77,54 @@ func build(source, out string) error {
 	if err != nil {
 		return err
 	}
-	linkcfg := append(importcfg, []byte("packagefile "+testedPath+"=_pkg_.a\n")...)
-	if err := os.WriteFile("importcfg", linkcfg, 0o600); err != nil {
+	if err := os.WriteFile("importcfg", importcfg, 0o600); err != nil {
 		return err
 	}
-	if err := tool("compile", "-o", "_pkg_.a", "-p", testedPath, "-complete",
-		"-importcfg", "importcfg", "-pack", source); err != nil {
+	linkcfg := importcfg
+	packages := make([]*testFuncs, len(sources))
+	failed := 0 // every file is compiled, so that a batch's errors name all the failing ones
+	for i, source := range sources {
+		path, archive := testedPath, "_pkg_.a"
+		if len(sources) > 1 {
+			path, archive = fmt.Sprintf("humaneval_x/p%d", i), fmt.Sprintf("_pkg%d_.a", i)
+		}
+		packages[i], err = compilePackage(source, path, archive, len(sources) > 1)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			failed++
+			continue
+		}
+		linkcfg = append(linkcfg, []byte("packagefile "+path+"="+archive+"\n")...)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files failed", failed, len(sources))
+	}
+	if err := os.WriteFile("importcfg.link", linkcfg, 0o600); err != nil {
 		return err
 	}
-	funcs, err := loadTestFuncs(source)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile("_testmain.go", testMain(funcs), 0o600); err != nil {
+	if err := os.WriteFile("_testmain.go", testMain(packages), 0o600); err != nil {
 		return err
 	}
 	if err := tool("compile", "-o", "_testmain.a", "-p", "main", "-complete",
-		"-importcfg", "importcfg", "-pack", "_testmain.go"); err != nil {
+		"-importcfg", "importcfg.link", "-pack", "_testmain.go"); err != nil {
 		return err
 	}
-	return tool("link", "-s", "-w", "-o", out, "-importcfg", "importcfg",
+	return tool("link", "-s", "-w", "-o", out, "-importcfg", "importcfg.link",
 		"-buildmode=exe", "_testmain.a")
+}
+
+// compilePackage compiles one test file as the package path and finds its test functions.
+func compilePackage(source, path, archive string, batch bool) (*testFuncs, error) {
+	if err := tool("compile", "-o", archive, "-p", path, "-complete",
+		"-importcfg", "importcfg", "-pack", source); err != nil {
+		return nil, err
+	}
+	funcs, err := loadTestFuncs(source, batch)
+	if err != nil {
+		return nil, err
+	}
+	funcs.path = path
+	return funcs, nil
 }
 
 // tool runs one of the Go toolchain's own tools (compile, link) with this process's output.
@@ -97,12 +139,16 @@ func tool(name string, args ...string) error {
 }
 
 // loadTestFuncs finds the tests, benchmarks, fuzz targets, examples and TestMain of a file,
-// with the go command's rules for names and signatures.
-func loadTestFuncs(source string) (*testFuncs, error) {
+// with the go command's rules for names and signatures. In a batch, a file whose package
+// initialisation runs code is an error that names it.
+func loadTestFuncs(source string, batch bool) (*testFuncs, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, source, nil, parser.ParseComments)
 	if err != nil {
 		return nil, err
+	}
+	if batch && runsCodeAtInit(file) {
+		return nil, fmt.Errorf("%s: build alone: its package initialisation runs code", source)
 	}
 	funcs := &testFuncs{}
 	for _, decl := range file.Decls {
@@ -194,46 +240,105 @@ func hasTestSignature(fn *ast.FuncDecl, arg string) bool {
 	return false
 }
 
-// testMain is the source of the main package that runs the test file's functions.
-func testMain(funcs *testFuncs) []byte {
+// runsCodeAtInit reports whether a file declares init functions or package-level variables
+// whose initialisers call anything: code that a batch binary would run for every member.
+func runsCodeAtInit(file *ast.File) bool {
+	for _, decl := range file.Decls {
+		switch decl := decl.(type) {
+		case *ast.FuncDecl:
+			if decl.Recv == nil && decl.Name.Name == "init" {
+				return true
+			}
+		case *ast.GenDecl:
+			if decl.Tok == token.VAR && containsCall(decl) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsCall(node ast.Node) bool {
+	found := false
+	ast.Inspect(node, func(n ast.Node) bool {
+		if _, ok := n.(*ast.CallExpr); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// testMain is the source of the main package that runs the test files' functions: those of
+// the one package, or those of the batch member that $HUMANEVAL_X_MEMBER names.
+func testMain(packages []*testFuncs) []byte {
 	var src bytes.Buffer
 	src.WriteString("package main\n\nimport (\n\t\"os\"\n")
-	if funcs.testMain {
-		src.WriteString("\t\"reflect\"\n")
+	for _, funcs := range packages {
+		if funcs.testMain {
+			src.WriteString("\t\"reflect\"\n")
+			break
+		}
 	}
 	src.WriteString("\t\"testing\"\n\t\"testing/internal/testdeps\"\n\n")
-	alias := "_"
-	if funcs.testMain || len(funcs.tests)+len(funcs.benchmarks)+len(funcs.fuzzTargets)+
-		len(funcs.examples) > 0 {
-		alias = "_test"
+	for i, funcs := range packages {
+		alias := "_"
+		if funcs.used() {
+			alias = fmt.Sprintf("_test%d", i)
+		}
+		fmt.Fprintf(&src, "\t%s %q\n", alias, funcs.path)
 	}
-	fmt.Fprintf(&src, "\t%s %q\n)\n\n", alias, testedPath)
-	writeTable(&src, "tests", "InternalTest", funcs.tests)
-	writeTable(&src, "benchmarks", "InternalBenchmark", funcs.benchmarks)
-	writeTable(&src, "fuzzTargets", "InternalFuzzTarget", funcs.fuzzTargets)
-	src.WriteString("var examples = []testing.InternalExample{\n")
-	for _, example := range funcs.examples {
-		name := "Example" + example.Name
-		fmt.Fprintf(&src, "\t{%q, _test.%s, %q, %t},\n",
-			name, name, example.Output, example.Unordered)
+	src.WriteString(")\n\n")
+	for i, funcs := range packages {
+		writeTables(&src, i, funcs)
 	}
-	src.WriteString("}\n\nfunc init() {\n\ttestdeps.ImportPath = \"\"\n}\n\nfunc main() {\n")
-	src.WriteString("\tm := testing.MainStart(testdeps.TestDeps{}, " +
-		"tests, benchmarks, fuzzTargets, examples)\n")
-	if funcs.testMain {
-		src.WriteString("\t_test.TestMain(m)\n\tos.Exit(int(reflect.ValueOf(m)." +
-			"Elem().FieldByName(\"exitCode\").Int()))\n}\n")
+	src.WriteString("func init() {\n\ttestdeps.ImportPath = \"\"\n}\n\nfunc main() {\n")
+	if len(packages) == 1 {
+		writeRun(&src, 0, packages[0])
 	} else {
-		src.WriteString("\tos.Exit(m.Run())\n}\n")
+		fmt.Fprintf(&src, "\tswitch os.Getenv(%q) {\n", memberVariable)
+		for i, funcs := range packages {
+			fmt.Fprintf(&src, "\tcase %q:\n", strconv.Itoa(i))
+			writeRun(&src, i, funcs)
+		}
+		fmt.Fprintf(&src, "\t}\n\tos.Stderr.WriteString(%q)\n\tos.Exit(2)\n",
+			memberVariable+" names no member of this batch\n")
 	}
+	src.WriteString("}\n")
 	return src.Bytes()
 }
 
-// writeTable writes `var name = []testing.kind{{"F", _test.F}, ...}`.
-func writeTable(src *bytes.Buffer, name, kind string, funcs []string) {
-	fmt.Fprintf(src, "var %s = []testing.%s{\n", name, kind)
-	for _, fn := range funcs {
-		fmt.Fprintf(src, "\t{%s, _test.%s},\n", strconv.Quote(fn), fn)
+// writeTables writes package i's tests, benchmarks, fuzz targets and examples.
+func writeTables(src *bytes.Buffer, i int, funcs *testFuncs) {
+	writeTable(src, i, "tests", "InternalTest", funcs.tests)
+	writeTable(src, i, "benchmarks", "InternalBenchmark", funcs.benchmarks)
+	writeTable(src, i, "fuzzTargets", "InternalFuzzTarget", funcs.fuzzTargets)
+	fmt.Fprintf(src, "var examples%d = []testing.InternalExample{\n", i)
+	for _, example := range funcs.examples {
+		name := "Example" + example.Name
+		fmt.Fprintf(src, "\t{%q, _test%d.%s, %q, %t},\n",
+			name, i, name, example.Output, example.Unordered)
 	}
 	src.WriteString("}\n\n")
+}
+
+// writeTable writes `var name<i> = []testing.kind{{"F", _test<i>.F}, ...}`.
+func writeTable(src *bytes.Buffer, i int, name, kind string, funcs []string) {
+	fmt.Fprintf(src, "var %s%d = []testing.%s{\n", name, i, kind)
+	for _, fn := range funcs {
+		fmt.Fprintf(src, "\t{%s, _test%d.%s},\n", strconv.Quote(fn), i, fn)
+	}
+	src.WriteString("}\n\n")
+}
+
+// writeRun writes the statements that run package i's tests and exit.
+func writeRun(src *bytes.Buffer, i int, funcs *testFuncs) {
+	fmt.Fprintf(src, "\t\tm := testing.MainStart(testdeps.TestDeps{}, "+
+		"tests%d, benchmarks%d, fuzzTargets%d, examples%d)\n", i, i, i, i)
+	if funcs.testMain {
+		fmt.Fprintf(src, "\t\t_test%d.TestMain(m)\n\t\tos.Exit(int(reflect.ValueOf(m)."+
+			"Elem().FieldByName(\"exitCode\").Int()))\n", i)
+	} else {
+		src.WriteString("\t\tos.Exit(m.Run())\n")
+	}
 }

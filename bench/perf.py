@@ -32,6 +32,7 @@ from humaneval_x.samples import Sample  # noqa: E402
 from humaneval_x.tasks import generation_tasks  # noqa: E402
 
 WRONG_SHARE = 4  # one sample in four of the duplicate set is the wrong completion
+SETTLE_S = 10.0  # pause before each measurement
 
 
 @dataclass
@@ -109,22 +110,29 @@ def measure(args: argparse.Namespace) -> dict:
     canonical = canonical_set(dataset, args.languages)
     duplicates = duplicate_set(dataset, args.languages, args.n)
     timings: dict[tuple[str, str, str], Timing] = {}
+    for backend in args.backends:  # the headline numbers first, on the quietest machine
+        for set_name, samples in (("canonical", canonical), ("duplicates", duplicates)):
+            _settle()
+            timings[set_name, backend, "all"] = time_backend(backend, samples, args.workers)
+            _progress(timings, set_name, backend, "all")
     for language in args.languages:
         subset = [s for s in canonical if s.task.language == language]
         if not args.skip_baseline:
+            _settle()
             timings["canonical", "baseline", language] = time_baseline(subset, args.workers)
             _progress(timings, "canonical", "baseline", language)
         for backend in args.backends:
+            _settle()
             timings["canonical", backend, language] = time_backend(backend, subset, args.workers)
             _progress(timings, "canonical", backend, language)
-    for backend in args.backends:
-        timings["canonical", backend, "all"] = time_backend(backend, canonical, args.workers)
-        _progress(timings, "canonical", backend, "all")
-        timings["duplicates", backend, "all"] = time_backend(backend, duplicates, args.workers)
-        _progress(timings, "duplicates", backend, "all")
     if args.baseline_duplicates:
         timings["duplicates", "baseline", "all"] = time_baseline(duplicates, args.workers)
     return timings
+
+
+def _settle() -> None:
+    """Let the clean-up of the previous measurement (containers, namespaces) finish first."""
+    time.sleep(SETTLE_S)
 
 
 def _progress(timings: dict, *key: str) -> None:

@@ -14,9 +14,10 @@ from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
 from sandboxes.backend import Job
 
 CRATES = ("rand", "regex", "md5")
-# Text after which a program may not behave as a module of a batch crate as it does as a crate
-# of its own: crate-level attributes, paths through the crate root or a parent, items global
-# to a binary, external crates and files. Such programs are built alone.
+# Words that may make a program behave differently as a module of a batch crate than as a
+# crate of its own (crate-level attributes, paths through the crate root or a parent, items
+# global to a binary, external crates and files); programs whose own text has one are built
+# alone. The tests' `use super::*` is not checked: only the prompt and the completion are.
 UNBATCHABLE = (
     "#!", "crate", "super", "extern", "include", "global_allocator", "no_mangle",
     "export_name", "link", "macro_export", "path", "panic_handler",

@@ -70,3 +70,11 @@ def tiny_model(tiny_weights, tiny_config):
 @pytest.fixture(scope="session")
 def decoder(tiny_model) -> Decoder:
     return Decoder(tiny_model)
+
+
+def tiny_model_args(checkpoint: Path, tokenizer: Path, batch_size: int) -> list[str]:
+    """The command-line options that load the tiny CodeGeeX on the CPU."""
+    return [
+        "--checkpoint", str(checkpoint), "--tokenizer", str(tokenizer),
+        "--model-config", "tiny", "--device", "cpu", "--batch-size", str(batch_size),
+    ]  # fmt: skip

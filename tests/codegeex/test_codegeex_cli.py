@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from humaneval_x.cli import main
+from tests.codegeex.conftest import tiny_model_args
 
 SHARD = "8/41"  # every 41st of the 164 Python tasks from the 9th: prompts under 128 tokens
 TASKS = {"Python/8", "Python/49", "Python/90", "Python/131"}
@@ -27,16 +28,7 @@ def test_generate_resume_and_determinism(
                     "generate",
                     "--runner",
                     "codegeex",
-                    "--checkpoint",
-                    str(tiny_checkpoint),
-                    "--tokenizer",
-                    str(tokenizer_path),
-                    "--model-config",
-                    "tiny",
-                    "--device",
-                    "cpu",
-                    "--batch-size",
-                    "1",
+                    *tiny_model_args(tiny_checkpoint, tokenizer_path, batch_size=1),
                     "--languages",
                     "python",
                     "--data-dir",

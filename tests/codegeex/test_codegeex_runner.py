@@ -12,6 +12,7 @@ from humaneval_x.tasks import Task
 from runners import runner_factory
 from runners.base import Sampling
 from runners.codegeex.runner import CodeGeeXRunner, Options
+from tests.codegeex.conftest import tiny_model_args
 
 FINISHES = {"eos", "stop_rule", "length"}
 
@@ -30,20 +31,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 @pytest.fixture(scope="module")
 def runner(tiny_checkpoint, tokenizer_path) -> CodeGeeXRunner:
-    args = parse(
-        [
-            "--checkpoint",
-            str(tiny_checkpoint),
-            "--tokenizer",
-            str(tokenizer_path),
-            "--model-config",
-            "tiny",
-            "--device",
-            "cpu",
-            "--batch-size",
-            "2",
-        ]
-    )
+    args = parse(tiny_model_args(tiny_checkpoint, tokenizer_path, batch_size=2))
     return runner_factory("codegeex").from_args(args)
 
 

@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the workdir is this runner's alone: empty it after each job",
     )
     args = parser.parse_args(argv)
+    _require_child_lists()
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # die with the harness, even on kill -9
     if args.workdir is None:
         with tempfile.TemporaryDirectory(prefix="humaneval-x-jobs-") as private:
@@ -526,23 +527,28 @@ def _reap() -> None:
 
 
 def _descendants(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(b")") + 2 :].split()
-            parents[int(entry)] = int(fields[1])
+    """Every process below `root`, from the kernel's child lists: cheap however busy the host."""
     found, frontier = [], [root]
     while frontier:
-        parent = frontier.pop()
-        kids = [pid for pid, ppid in parents.items() if ppid == parent]
+        kids = _children(frontier.pop())
         found.extend(kids)
         frontier.extend(kids)
     return found
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    with contextlib.suppress(OSError):  # the process is gone
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                kids.extend(int(child) for child in handle.read().split())
+    return kids
+
+
+def _require_child_lists() -> None:
+    """Without /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN) leftovers could not be found."""
+    if not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"):
+        raise SystemExit("the job runner needs a kernel with /proc/PID/task/TID/children")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from sandboxes.backend import JOBRUNNER, Job
+from sandboxes.backend import Job, jobrunner_digest
 
 CACHE_ENV = "HUMANEVAL_X_CACHE"
 
@@ -32,7 +32,7 @@ def sandbox_identity(sandbox: dict, language: str) -> dict:
         "limits": sandbox.get("limits"),
         "image": sandbox.get("images", {}).get(language),
         "toolchain": sandbox.get("toolchains", {}).get(language),
-        "jobrunner": hashlib.sha256(JOBRUNNER.read_bytes()).hexdigest(),
+        "jobrunner": jobrunner_digest(),
     }
 
 

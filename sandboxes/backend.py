@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import subprocess
 import threading
@@ -11,7 +12,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-JOBRUNNER = Path(__file__).with_name("jobrunner.py")
+JOBRUNNER = Path(__file__).with_name("jobrunner")  # the package every sandbox runs
+
+
+def jobrunner_files() -> list[Path]:
+    """The job runner's modules: what is copied into the images and decides its digest."""
+    return sorted(JOBRUNNER.glob("*.py"))
+
+
+def jobrunner_digest() -> str:
+    sha = hashlib.sha256()
+    for path in jobrunner_files():
+        sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    return sha.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from docker.errors import APIError, DockerException, ImageNotFound
 
 from humaneval_x.data import LANGUAGE_KEYS
 from humaneval_x.errors import ToolchainError
+from sandboxes.backend import jobrunner_files
 from sandboxes.local import inputs_digest, read_text_or_none
 
 SANDBOXES = Path(__file__).parent
@@ -43,7 +44,7 @@ def base_image() -> str:
 def source_digest(language: str) -> str:
     """Digest of the job runner and the language's directory (Dockerfile, prepare script)."""
     digest = hashlib.sha256()
-    files = [SANDBOXES / "jobrunner.py", *sorted((SANDBOXES / language).rglob("*"))]
+    files = [*jobrunner_files(), *sorted((SANDBOXES / language).rglob("*"))]
     for path in files:
         if path.is_file() and "build" not in path.relative_to(SANDBOXES).parts:
             digest.update(str(path.relative_to(SANDBOXES)).encode() + b"\0" + path.read_bytes())

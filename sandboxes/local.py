@@ -12,8 +12,8 @@ from pathlib import Path
 
 from humaneval_x.errors import ToolchainError
 from humaneval_x.languages import get_language
-from sandboxes.backend import JOBRUNNER, Backend, Job, stream_jobs
-from sandboxes.jobrunner import BASE_ENV
+from sandboxes.backend import Backend, Job, stream_jobs
+from sandboxes.jobrunner.process import BASE_ENV
 
 SANDBOXES = Path(__file__).parent
 TOOLCHAINS_ENV = "HUMANEVAL_X_TOOLCHAINS"
@@ -74,11 +74,11 @@ class LocalBackend(Backend):
     def run(self, jobs: list[Job]) -> Iterator[dict]:
         if not jobs:
             return
-        command = [sys.executable, str(JOBRUNNER), "--workers", str(self.workers),
+        command = [sys.executable, "-m", "sandboxes.jobrunner", "--workers", str(self.workers),
                    "--toolchains", str(self.toolchains)]  # fmt: skip
-        process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            start_new_session=True,
+        process = subprocess.Popen(  # from the folder above sandboxes/: the first on sys.path
+            command, cwd=SANDBOXES.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, start_new_session=True,
         )  # fmt: skip
         try:
             yield from stream_jobs(process, jobs)

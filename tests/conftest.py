@@ -10,7 +10,7 @@ import pytest
 
 from humaneval_x.data import load_dataset
 from humaneval_x.languages import get_language
-from sandboxes.jobrunner import BASE_ENV
+from sandboxes.jobrunner.process import BASE_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_TOOLCHAINS = "HUMANEVAL_X_REQUIRE_TOOLCHAINS"

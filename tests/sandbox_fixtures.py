@@ -93,7 +93,7 @@ def sandbox_processes() -> list[tuple[int, int, str]]:
 def _owned_by_runner(pid: int, table: dict[int, tuple[int, int, str]]) -> bool:
     while pid in table and pid > 1:
         uid, parent, command = table[pid]
-        if "jobrunner.py" in command or "JavacServer" in command:
+        if "jobrunner" in command or "JavacServer" in command:
             return True
         pid = parent
     return False

@@ -452,7 +452,7 @@ def test_pool_and_host_healthy_afterwards(outcome: Outcome) -> None:
             sandbox.container.reload()
             assert sandbox.container.status == "running"
             commands = [proc[-1] for proc in sandbox.container.top()["Processes"]]
-            assert all("jobrunner.py" in c or "JavacServer" in c for c in commands), commands
+            assert all("jobrunner" in c or "JavacServer" in c for c in commands), commands
 
 
 def test_writes_outside_the_job_directory_do_not_survive(outcome: Outcome) -> None:

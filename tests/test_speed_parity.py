@@ -16,7 +16,7 @@ from humaneval_x.languages import LANGUAGES
 from humaneval_x.languages.cpp import PRELUDE
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import generation_tasks
-from sandboxes import jobrunner
+from sandboxes.jobrunner import compile_server
 from sandboxes.local import LocalBackend
 from tests.conftest import require_toolchain
 
@@ -184,7 +184,7 @@ def test_a_killed_javac_server_is_restarted_and_answers_alike(dataset) -> None:
     try:
         first = _serve(good, toolchains)
         assert first["exit_code"] == 0 and "Main.class" in first["made"]
-        server = next(iter(jobrunner._servers.values()))
+        server = next(iter(compile_server._servers.values()))
         server.process.kill()  # what a program of the same uid could do between two jobs
         server.process.wait()
         again = _serve(good, toolchains)
@@ -193,14 +193,14 @@ def test_a_killed_javac_server_is_restarted_and_answers_alike(dataset) -> None:
         assert failed["exit_code"] == 1 and "error" in failed["stderr_tail"]
         assert failed["made"] == []
     finally:
-        for key in list(jobrunner._servers):
-            jobrunner._drop_server(key, usable=True)
+        for key in list(compile_server._servers):
+            compile_server._drop_server(key, usable=True)
 
 
 def _serve(job, toolchains: str) -> dict:
     with tempfile.TemporaryDirectory() as directory:
         started = time.monotonic()
-        result = jobrunner.serve_step(job.steps[0], directory, toolchains, job.files)
+        result = compile_server.serve_step(job.steps[0], directory, toolchains, job.files)
         assert result is not None and time.monotonic() - started < 60
         made = sorted(p.name for p in Path(directory).iterdir())
     return {**result, "made": made}

@@ -38,7 +38,7 @@ class Step:
     """One command of a job: `compile` failures are compile errors, `run` ones are judged.
 
     `server` starts a long-lived compiler that the job runner may ask instead of running
-    `argv` (see sandboxes/jobrunner.py, CompileServer); the verdict must not depend on which.
+    `argv` (see sandboxes/jobrunner/compile_server.py); the verdict must not depend on which.
     """
 
     phase: str

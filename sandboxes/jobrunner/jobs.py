@@ -1,0 +1,171 @@
+"""One job in a fresh directory (each member of a batch in one of its own), nothing left after."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import time
+
+from .compile_server import serve_step, server_pids
+from .process import DEFAULT_LIMITS, SANDBOX_UID_BASE, Worker, run_step
+
+SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # where any uid may write
+
+
+def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = False) -> dict:
+    """Run every step of one job in a fresh directory; stop at the first failing step.
+
+    A batch job (with "members") builds first, then runs each member in a fresh directory of
+    its own with a copy of the built binary: what one member's program does to its folder or
+    leaves running cannot reach the next. Its verdict has "members" (None if the build failed).
+    """
+    limits = {**DEFAULT_LIMITS, **job.get("limits", {})}
+    with _fresh_directory(job["files"], workdir, exclusive) as (directory, uid):
+        results = _run_steps(job["steps"], job["files"], directory, toolchains, limits, uid)
+        built = "members" in job and _succeeded(results)
+        binary = _read(os.path.join(directory, job["binary"])) if built else None
+    verdict = {"id": job["id"], "steps": results, "error": None}
+    if "members" not in job:
+        return verdict
+    members = None
+    if binary is not None:
+        members = []
+        for member in job["members"]:
+            with _fresh_directory({}, workdir, exclusive) as (directory, uid):
+                _write_binary(os.path.join(directory, job["binary"]), binary, uid)
+                runs = _run_steps(member["steps"], {}, directory, toolchains, limits, uid)
+            members.append({"id": member["id"], "steps": results + runs, "error": None})
+    return {**verdict, "members": members}
+
+
+@contextlib.contextmanager
+def _fresh_directory(files: dict[str, str], workdir: str | None, exclusive: bool):
+    """A new job directory holding `files`, and the uid to run in it; all of it removed after.
+
+    With `exclusive`, everything in `workdir` is removed afterwards, not only the job's
+    directory: a job running under the runner's own uid may write beside its directory.
+    """
+    directory = tempfile.mkdtemp(prefix="job-", dir=workdir)
+    uid = SANDBOX_UID_BASE + Worker.slot if os.geteuid() == 0 else None
+    try:
+        _write_files(directory, files, uid)
+        yield directory, uid
+    finally:
+        _kill_descendants()
+        shutil.rmtree(directory, ignore_errors=True)
+        if exclusive and workdir:
+            _remove_entries([workdir], lambda entry: True)
+        if uid is not None:
+            _remove_entries(SHARED_DIRS, lambda entry: _owner(entry) == uid)
+
+
+def _run_steps(steps, files, directory, toolchains, limits, uid) -> list[dict]:
+    """Run steps in order until one fails."""
+    results = []
+    for step in steps:
+        served = step.get("server") and serve_step(step, directory, toolchains, files)
+        result = served or run_step(step, directory, toolchains, limits, uid)
+        results.append(result)
+        if not _succeeded([result]):
+            break
+    return results
+
+
+def _succeeded(results: list[dict]) -> bool:
+    return all(not r["timed_out"] and r["exit_code"] == 0 for r in results)
+
+
+def _read(path: str) -> bytes | None:
+    with contextlib.suppress(OSError), open(path, "rb") as handle:
+        return handle.read()
+    return None
+
+
+def _write_binary(path: str, data: bytes, uid: int | None) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o755)
+    if uid is not None:
+        os.chown(path, uid, uid)
+
+
+def _remove_entries(directories, wanted) -> None:
+    """Remove the entries of `directories` that `wanted` picks (what a job left behind)."""
+    for directory in directories:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(directory):
+                if not wanted(entry):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+
+def _owner(entry: os.DirEntry) -> int | None:
+    try:
+        return entry.stat(follow_symlinks=False).st_uid
+    except OSError:
+        return None
+
+
+def _write_files(directory: str, files: dict[str, str], uid: int | None) -> None:
+    for name, text in files.items():
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            raise ValueError(f"file name {name!r} must be a plain name")
+        with open(os.path.join(directory, name), "w", encoding="utf-8") as handle:
+            handle.write(text)
+    if uid is not None:
+        for name in [".", *files]:
+            os.chown(os.path.join(directory, name), uid, uid)
+
+
+def _kill_descendants() -> None:
+    """Kill every process below this worker (orphans re-parent to it) but its compile servers."""
+    me = os.getpid()
+    keep = server_pids()
+    while True:
+        children = [pid for pid in _descendants(me) if pid not in keep]
+        if not children:
+            return
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        _reap()
+
+
+def _reap() -> None:
+    """Collect the children that have exited; the living (compile servers) are left alone."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    time.sleep(0.001)
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below `root`, from the kernel's child lists: cheap however busy the host."""
+    found, frontier = [], [root]
+    while frontier:
+        kids = _children(frontier.pop())
+        found.extend(kids)
+        frontier.extend(kids)
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    with contextlib.suppress(OSError):  # the process is gone
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                kids.extend(int(child) for child in handle.read().split())
+    return kids
+
+
+def require_child_lists() -> None:
+    """Without /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN) leftovers could not be found."""
+    if not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"):
+        raise SystemExit("the job runner needs a kernel with /proc/PID/task/TID/children")

@@ -1,0 +1,151 @@
+"""One command of a job: run under resource limits and a deadline, its output tails kept."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import time
+
+# data_mb caps committed private memory (RLIMIT_DATA) of steps without memory_mb, whose runtimes
+# (JVM, node, Go) reserve far more address space than they use: it keeps the host safe.
+DEFAULT_LIMITS = {
+    "output_bytes": 1 << 20, "processes": 64, "file_bytes": 64 << 20, "data_mb": 4096,
+}  # fmt: skip
+TAIL_BYTES = 4096
+EXIT_POLL_S = 0.1  # how often a step with open pipes is checked for having exited
+EXIT_GRACE_S = 0.2  # how long output is still read after the process itself exited
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+CLONE_NEWNET = 0x40000000
+SANDBOX_UID_BASE = 61000  # jobs, one uid per worker slot
+COMPILER_UID_BASE = 60000  # compile servers, one uid per worker slot, never a job's
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class Worker:
+    """This process's place among the runner's workers."""
+
+    slot = 0  # set once when the process becomes a worker; picks the uids it runs things as
+
+
+def expand(value: str, toolchains: str, directory: str) -> str:
+    return value.replace("{toolchains}", toolchains).replace("{workdir}", directory)
+
+
+def run_step(step: dict, directory: str, toolchains: str, limits: dict, uid: int | None) -> dict:
+    """Run one command under the limits; return its exit status and output tails."""
+    argv = [expand(arg, toolchains, directory) for arg in step["argv"]]
+    env = {**BASE_ENV, "HOME": directory, "TMPDIR": directory}
+    env.update({k: expand(v, toolchains, directory) for k, v in step.get("env", {}).items()})
+    timeout = float(step["timeout_s"])
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=directory,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=limiter(step.get("memory_mb"), timeout, limits, uid),
+        )
+    except OSError as exc:
+        return step_result(step["phase"], 127, None, False, started, b"", str(exc).encode(), False)
+    stdout, stderr, timed_out, flooded = _collect(process, started + timeout, limits)
+    kill_group(process.pid)
+    process.wait()
+    code = process.returncode
+    exit_code, sig = (None, -code) if code < 0 else (code, None)
+    timed_out = timed_out or sig == signal.SIGXCPU
+    return step_result(step["phase"], exit_code, sig, timed_out, started, stdout, stderr, flooded)
+
+
+def step_result(phase, exit_code, sig, timed_out, started, stdout, stderr, flooded) -> dict:
+    note = b"\n[output limit exceeded]" if flooded else b""
+    return {
+        "phase": phase,
+        "exit_code": exit_code,
+        "signal": sig,
+        "timed_out": timed_out,
+        "output_limit": flooded,
+        "duration_s": round(time.monotonic() - started, 4),
+        "stdout_tail": stdout[-TAIL_BYTES:].decode("utf-8", "replace"),
+        "stderr_tail": (stderr[-TAIL_BYTES:] + note).decode("utf-8", "replace"),
+    }
+
+
+def limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | None):
+    """The function run in the child between fork and exec."""
+
+    def apply() -> None:
+        cpu = int(timeout) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+        if memory_mb:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20,) * 2)
+        else:
+            resource.setrlimit(resource.RLIMIT_DATA, (limits["data_mb"] << 20,) * 2)
+        if uid is not None:
+            libc.unshare(CLONE_NEWNET)  # no network: a fresh namespace with only loopback
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+
+    return apply
+
+
+def _collect(process: subprocess.Popen, deadline: float, limits: dict):
+    """Read stdout and stderr until both close, the deadline passes or output floods.
+
+    Once the process has exited, its output is only drained for EXIT_GRACE_S: a background
+    child that keeps the pipes open must not turn a finished program into a timeout.
+    """
+    buffers = {process.stdout: bytearray(), process.stderr: bytearray()}
+    total, cap = 0, limits["output_bytes"]
+    timed_out = flooded = False
+    exited_at = None
+    with selectors.DefaultSelector() as selector:
+        for stream in buffers:
+            selector.register(stream, selectors.EVENT_READ)
+        while selector.get_map():
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = True
+                break
+            if exited_at is None and process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > EXIT_GRACE_S:
+                break
+            for key, _ in selector.select(min(deadline - now, EXIT_POLL_S)):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                total += len(chunk)
+                buffer = buffers[key.fileobj]
+                buffer += chunk
+                del buffer[: max(0, len(buffer) - 2 * TAIL_BYTES)]
+            if total > cap:
+                flooded = True
+                break
+    if not timed_out and not flooded:
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+    process.stdout.close()
+    process.stderr.close()
+    return bytes(buffers[process.stdout]), bytes(buffers[process.stderr]), timed_out, flooded
+
+
+def kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)

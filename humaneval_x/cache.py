@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
+from humaneval_x.jsonl import write_json_atomic
 from sandboxes.backend import Job, jobrunner_digest
 
 CACHE_ENV = "HUMANEVAL_X_CACHE"
@@ -66,9 +66,4 @@ class VerdictCache:
         """Store a verdict (atomically); sandbox errors are skipped."""
         if verdict.get("error"):
             return
-        path = self._path(self.key(job))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(verdict, out)
-        os.replace(temp, path)
+        write_json_atomic(self._path(self.key(job)), verdict)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from humaneval_x.errors import InputError
+from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import language_of_task
 from humaneval_x.metrics import BOOTSTRAP_SAMPLES, KS, per_problem
 from humaneval_x.statistics import paired_interval, sign_flip_test
@@ -361,8 +362,7 @@ def main(args: argparse.Namespace) -> int:
         )
     report = compare_runs(runs, args.bootstrap_samples, args.seed)
     out = (args.out or runs[0].path.parent) / "compare.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_json_atomic(out, report)
     print(render_markdown(report), end="")
     print(f"\nwrote {out}")
     return 0

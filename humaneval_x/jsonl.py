@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 from types import TracebackType
 
@@ -46,8 +47,15 @@ class Appender:
 
 
 def write_json_atomic(path: Path, payload: dict) -> None:
-    """Write a JSON file so readers see the old or the new content, never half of it."""
+    """Write a JSON file so readers see the old or the new content, never half of it.
+
+    The content goes to a temporary file of a unique name in the same folder first, so that
+    concurrent writers of one path never share it, then replaces `path` in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "x", encoding="utf-8") as out:
+            out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ import jsonschema
 
 from humaneval_x.compare import load_run
 from humaneval_x.errors import InputError
+from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.leaderboard_page import write_page
 from humaneval_x.metrics import average_metrics
 
@@ -196,10 +197,7 @@ def write(board: dict, path: Path) -> None:
     """Validate `board` and write it to `path` atomically, stamping the update time."""
     board = {**board, "updated": _now()}
     validate(board, str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(board, indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
+    write_json_atomic(path, board)
 
 
 def _now() -> str:

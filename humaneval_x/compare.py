@@ -19,9 +19,9 @@ import numpy as np
 
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
-from humaneval_x.languages import language_of_task
 from humaneval_x.metrics import BOOTSTRAP_SAMPLES, KS, per_problem
 from humaneval_x.statistics import paired_interval, sign_flip_test
+from humaneval_x.tasks import group_of_key
 
 SUMMARY_SCHEMA = "humaneval-x/summary/1"
 COMPARE_SCHEMA = "humaneval-x/compare/1"
@@ -64,18 +64,13 @@ def load_run(path: Path) -> Run:
     return Run(file, summary, _group_counts(file, summary))
 
 
-def group_of(key: str) -> str:
-    """The group of a per_task key: "CPP/3" -> "cpp", "Python/3->CPP/3" -> "python->cpp"."""
-    return "->".join(language_of_task(part).key for part in key.split("->"))
-
-
 def _group_counts(file: Path, summary: dict) -> dict[str, Counts]:
     counts: dict[str, Counts] = {group: {} for group in summary["groups"]}
     for key, value in summary["per_task"].items():
         if not _is_counts(value):
             raise InputError(f"{file}: per_task[{key!r}] must be [n, c] with 0 <= c <= n, n >= 1")
         try:
-            group = group_of(key)
+            group = group_of_key(key)
         except KeyError as error:
             raise InputError(f"{file}: per_task key {key!r} names no known language") from error
         if group not in counts:

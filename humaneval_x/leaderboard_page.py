@@ -14,6 +14,7 @@ from pathlib import Path
 
 from humaneval_x.languages import LANGUAGES
 from humaneval_x.metrics import KS
+from humaneval_x.tasks import group_key, key_parts
 
 TASK_TITLES = {"generation": "Code generation", "translation": "Code translation"}
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -109,7 +110,7 @@ def _task_section(task: str, all_entries: list[dict]) -> str:
 def _ordered_groups(groups: Iterable[str]) -> list[str]:
     """Groups in the harness's language order (source first, then target), unknown ones last."""
     order = {key: i for i, key in enumerate(LANGUAGES)}
-    rank = {g: tuple(order.get(part, len(order)) for part in g.split("->")) for g in set(groups)}
+    rank = {g: tuple(order.get(part, len(order)) for part in key_parts(g)) for g in set(groups)}
     return sorted(rank, key=lambda g: (rank[g], g))
 
 
@@ -162,7 +163,7 @@ def _number_cell(value: float | int | None, percent: bool = True) -> str:
 
 
 def _group_name(group: str) -> str:
-    names = [LANGUAGES[p].display_name if p in LANGUAGES else p for p in group.split("->")]
+    names = [LANGUAGES[p].display_name if p in LANGUAGES else p for p in key_parts(group)]
     return " \u2192 ".join(names)
 
 
@@ -218,8 +219,9 @@ def _bar(x: float, value: float, index: int, entry: dict, group: str, metric: st
 
 def _heatmap(entry: dict) -> str:
     """Source (rows) x target (columns) pass@1 of one translation entry."""
-    pairs = {g: m["pass@1"] for g, m in entry["groups"].items() if "pass@1" in m and "->" in g}
-    languages = _ordered_groups(part for g in pairs for part in g.split("->"))
+    groups = entry["groups"].items()
+    pairs = {g: m["pass@1"] for g, m in groups if "pass@1" in m and len(key_parts(g)) > 1}
+    languages = _ordered_groups(part for g in pairs for part in key_parts(g))
     width, height = LABEL_WIDTH + CELL * len(languages), CELL * (len(languages) + 1)
     parts = []
     for i, language in enumerate(languages):
@@ -229,7 +231,7 @@ def _heatmap(entry: dict) -> str:
         parts.append(f'<text x="{column_x}" y="{CELL - 6}" text-anchor="middle">{name}</text>')
     for row, source in enumerate(languages):
         for column, target in enumerate(languages):
-            value = pairs.get(f"{source}->{target}")
+            value = pairs.get(group_key(target, source))
             if value is not None:
                 x, y = LABEL_WIDTH + CELL * column, CELL * (row + 1)
                 parts.append(_cell(x, y, value, source, target))

@@ -10,7 +10,7 @@ from pathlib import Path
 from humaneval_x.data import Dataset, parse_json_line
 from humaneval_x.errors import InputError
 from humaneval_x.prompts import generation_prompt, translation_prompt
-from humaneval_x.tasks import Task
+from humaneval_x.tasks import Task, task_key
 
 
 @dataclass(frozen=True)
@@ -102,5 +102,4 @@ def sample_row(task: Task, completion_id: int, generation: str, finish: str) -> 
 
 def row_key(row: dict) -> tuple[str, int]:
     """The (task key, completion id) of a samples or results row we wrote ourselves."""
-    source = row.get("source_task_id")
-    return (f"{source}->{row['task_id']}" if source else row["task_id"], row["completion_id"])
+    return (task_key(row["task_id"], row.get("source_task_id")), row["completion_id"])

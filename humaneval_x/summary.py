@@ -10,17 +10,9 @@ from humaneval_x.data import HUB_DATASET, Dataset
 from humaneval_x.languages.base import STATUSES
 from humaneval_x.metrics import KS, average_metrics, group_metrics
 from humaneval_x.samples import row_key
+from humaneval_x.tasks import group_of_key
 
 SCHEMA = "humaneval-x/summary/1"
-
-
-def group_of(row: dict) -> str:
-    """ "cpp" for generation rows, "python->cpp" for translation rows."""
-    from humaneval_x.languages import language_of_task
-
-    target = language_of_task(row["task_id"]).key
-    source = row.get("source_task_id")
-    return f"{language_of_task(source).key}->{target}" if source else target
 
 
 def build_summary(
@@ -35,7 +27,7 @@ def build_summary(
         counts = per_task.setdefault(key, [0, 0])
         counts[0] += 1
         counts[1] += int(row["passed"])
-        group = group_of(row)
+        group = group_of_key(key)
         if key not in by_group[group]:
             by_group[group].append(key)
         statuses[group][row["status"]] += 1

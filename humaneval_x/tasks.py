@@ -7,10 +7,35 @@ from dataclasses import dataclass
 
 from humaneval_x.data import LANGUAGE_KEYS, Dataset, Problem, check_languages
 from humaneval_x.errors import InputError
-from humaneval_x.languages import get_language
+from humaneval_x.languages import get_language, language_of_task
 from humaneval_x.prompts import generation_prompt, translation_prompt
 
 TASK_KINDS = ("generation", "translation")
+KEY_SEPARATOR = "->"  # between the source and the target of a translation key
+
+
+def task_key(task_id: str, source_task_id: str | None = None) -> str:
+    """A task's key, unique within a run: "CPP/3", or "Python/3->CPP/3" for translation."""
+    return _joined(source_task_id, task_id)
+
+
+def group_key(language: str, source_language: str | None = None) -> str:
+    """What metrics are reported by: "cpp", or "python->cpp" for translation."""
+    return _joined(source_language, language)
+
+
+def key_parts(key: str) -> list[str]:
+    """The task ids of a task key, or the languages of a group key, source first."""
+    return key.split(KEY_SEPARATOR)
+
+
+def group_of_key(key: str) -> str:
+    """The group of a task key: "CPP/3" -> "cpp", "Python/3->CPP/3" -> "python->cpp"."""
+    return KEY_SEPARATOR.join(language_of_task(part).key for part in key_parts(key))
+
+
+def _joined(source: str | None, target: str) -> str:
+    return f"{source}{KEY_SEPARATOR}{target}" if source else target
 
 
 @dataclass(frozen=True)
@@ -36,12 +61,12 @@ class Task:
     @property
     def key(self) -> str:
         """Unique within a run: "CPP/3" or "Python/3->CPP/3"."""
-        return f"{self.source.task_id}->{self.task_id}" if self.source else self.task_id
+        return task_key(self.task_id, self.source_task_id)
 
     @property
     def group(self) -> str:
         """What metrics are reported by: "cpp" or "python->cpp"."""
-        return f"{self.source.language}->{self.language}" if self.source else self.language
+        return group_key(self.language, self.source.language if self.source else None)
 
     @property
     def context(self) -> str:

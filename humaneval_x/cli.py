@@ -16,7 +16,7 @@ from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.samples import read_samples
-from humaneval_x.summary import build_summary, format_table
+from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
 from humaneval_x.tasks import TASK_KINDS, build_tasks
 from runners import RUNNER_MODULES, runner_factory
 from runners.base import Sampling
@@ -204,9 +204,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         )
         rows = evaluate(samples, args.out, backend, options)
         summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
-    write_json_atomic(args.out / "summary.json", summary)
+    write_summary(args.out / SUMMARY_FILE, summary)
     print(format_table(summary))
-    print(f"{args.out / 'summary.json'}: {len(rows)} verdicts, "
+    print(f"{args.out / SUMMARY_FILE}: {len(rows)} verdicts, "
           f"{summary['unique_programs']} unique programs, {summary['wall_s']} s")  # fmt: skip
     return 0
 

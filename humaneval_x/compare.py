@@ -8,7 +8,6 @@ flip (solved, i.e. at least one passing sample, by one run and not by the other)
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,9 +20,9 @@ from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.metrics import BOOTSTRAP_SAMPLES, KS, per_problem
 from humaneval_x.statistics import paired_interval, sign_flip_test
+from humaneval_x.summary import read_summary, summary_path
 from humaneval_x.tasks import group_of_key
 
-SUMMARY_SCHEMA = "humaneval-x/summary/1"
 COMPARE_SCHEMA = "humaneval-x/compare/1"
 TEST_NAME = "paired sign-flip permutation test on per-problem pass@k differences"
 FLIP_RULE = "solved = at least one passing sample (c > 0)"
@@ -44,49 +43,18 @@ class Run:
         return str(self.summary.get("run_id") or self.path.parent.name)
 
 
-def summary_path(path: Path) -> Path:
-    """The summary file of a run folder, or `path` itself when it is a file."""
-    return path / "summary.json" if path.is_dir() else path
-
-
 def load_run(path: Path) -> Run:
-    """Read and check a run's summary.json (a run folder or the file itself)."""
+    """Read and check a run's summary (a run folder or the file itself)."""
     file = summary_path(Path(path))
-    try:
-        summary = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise InputError(f"{file}: cannot read a summary: {error}") from error
-    if not isinstance(summary, dict) or summary.get("schema") != SUMMARY_SCHEMA:
-        raise InputError(f"{file}: field 'schema' must be {SUMMARY_SCHEMA!r}")
-    for field, kind in (("task", str), ("groups", list), ("per_task", dict)):
-        if not isinstance(summary.get(field), kind):
-            raise InputError(f"{file}: field {field!r} is missing or not a {kind.__name__}")
-    return Run(file, summary, _group_counts(file, summary))
+    summary = read_summary(file)
+    return Run(file, summary, _group_counts(summary))
 
 
-def _group_counts(file: Path, summary: dict) -> dict[str, Counts]:
+def _group_counts(summary: dict) -> dict[str, Counts]:
     counts: dict[str, Counts] = {group: {} for group in summary["groups"]}
-    for key, value in summary["per_task"].items():
-        if not _is_counts(value):
-            raise InputError(f"{file}: per_task[{key!r}] must be [n, c] with 0 <= c <= n, n >= 1")
-        try:
-            group = group_of_key(key)
-        except KeyError as error:
-            raise InputError(f"{file}: per_task key {key!r} names no known language") from error
-        if group not in counts:
-            raise InputError(f"{file}: per_task key {key!r} is in group {group!r}, not in groups")
-        counts[group][key] = (value[0], value[1])
+    for key, (n, c) in summary["per_task"].items():
+        counts[group_of_key(key)][key] = (n, c)
     return counts
-
-
-def _is_counts(value: object) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(x, int) and not isinstance(x, bool) for x in value)
-        and 0 <= value[1] <= value[0]
-        and value[0] >= 1
-    )
 
 
 def sampling_settings(summary: dict) -> dict | None:

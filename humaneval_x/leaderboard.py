@@ -16,11 +16,11 @@ from pathlib import Path
 
 import jsonschema
 
-from humaneval_x.compare import load_run
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.leaderboard_page import write_page
 from humaneval_x.metrics import average_metrics
+from humaneval_x.summary import read_summary, summary_path
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "leaderboard.schema.json"
@@ -93,8 +93,8 @@ def upsert(board: dict, entry: dict) -> dict:
 
 def entry_from_run(path: Path) -> dict:
     """The leaderboard entry of a run folder or summary file."""
-    run = load_run(path)
-    summary, source = run.summary, str(run.path)
+    file = summary_path(path)
+    summary, source = read_summary(file), str(file)
     model = summary.get("model") if isinstance(summary.get("model"), dict) else {}
     metrics = summary.get("metrics") or {}
     missing = [group for group in summary["groups"] if group not in metrics]

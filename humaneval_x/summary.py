@@ -3,16 +3,69 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from humaneval_x import __version__
 from humaneval_x.data import HUB_DATASET, Dataset
+from humaneval_x.errors import InputError
+from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages.base import STATUSES
 from humaneval_x.metrics import KS, average_metrics, group_metrics
 from humaneval_x.samples import row_key
 from humaneval_x.tasks import group_of_key
 
 SCHEMA = "humaneval-x/summary/1"
+SUMMARY_FILE = "summary.json"
+
+
+def summary_path(path: Path) -> Path:
+    """The summary file of a run folder, or `path` itself when it is a file."""
+    return path / SUMMARY_FILE if path.is_dir() else path
+
+
+def write_summary(path: Path, summary: dict) -> None:
+    """Write a summary file atomically."""
+    write_json_atomic(path, summary)
+
+
+def read_summary(path: Path) -> dict:
+    """Read and check a summary file; errors name the file and the field."""
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read a summary: {error}") from error
+    if not isinstance(summary, dict) or summary.get("schema") != SCHEMA:
+        raise InputError(f"{path}: field 'schema' must be {SCHEMA!r}")
+    for field, kind in (("task", str), ("groups", list), ("per_task", dict)):
+        if not isinstance(summary.get(field), kind):
+            raise InputError(f"{path}: field {field!r} is missing or not a {kind.__name__}")
+    for key, value in summary["per_task"].items():
+        _check_per_task(path, summary["groups"], key, value)
+    return summary
+
+
+def _check_per_task(path: Path, groups: list, key: str, value: object) -> None:
+    """A per_task entry is [n, c] with 0 <= c <= n, n >= 1, under a key of a listed group."""
+    if not _is_counts(value):
+        raise InputError(f"{path}: per_task[{key!r}] must be [n, c] with 0 <= c <= n, n >= 1")
+    try:
+        group = group_of_key(key)
+    except KeyError as error:
+        raise InputError(f"{path}: per_task key {key!r} names no known language") from error
+    if group not in groups:
+        raise InputError(f"{path}: per_task key {key!r} is in group {group!r}, not in groups")
+
+
+def _is_counts(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in value)
+        and 0 <= value[1] <= value[0]
+        and value[0] >= 1
+    )
 
 
 def build_summary(

@@ -24,10 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baseline import run_baseline  # noqa: E402
-from humaneval_x.data import LANGUAGE_KEYS, load_dataset  # noqa: E402
-from humaneval_x.doctor import WRONG_COMPLETIONS  # noqa: E402
+from humaneval_x.data import load_dataset  # noqa: E402
 from humaneval_x.evaluate import EvaluationOptions, evaluate  # noqa: E402
-from humaneval_x.languages import language_of_task  # noqa: E402
+from humaneval_x.languages import LANGUAGE_KEYS, get_language, language_of_task  # noqa: E402
 from humaneval_x.samples import Sample  # noqa: E402
 from humaneval_x.tasks import generation_tasks  # noqa: E402
 
@@ -56,7 +55,8 @@ def duplicate_set(dataset, languages: list[str], n: int) -> list[Sample]:
     for task in generation_tasks(dataset, languages):
         for index in range(n):
             wrong = index % WRONG_SHARE == WRONG_SHARE - 1
-            text = WRONG_COMPLETIONS[task.language] if wrong else task.problem.canonical_solution
+            wrong_text = get_language(task.language).wrong_completion
+            text = wrong_text if wrong else task.problem.canonical_solution
             samples.append(Sample(task, index, text))
     return samples
 

@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 
 from humaneval_x.cache import default_cache_dir
-from humaneval_x.data import LANGUAGE_KEYS, load_dataset
+from humaneval_x.data import load_dataset
 from humaneval_x.errors import InputError, ToolchainError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
+from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.samples import read_samples
 from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
 from humaneval_x.tasks import TASK_KINDS, build_tasks

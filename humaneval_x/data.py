@@ -7,34 +7,17 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from humaneval_x.errors import InputError
+from humaneval_x.languages import LANGUAGE_KEYS, get_language
+from humaneval_x.problem import Problem
 
 HUB_DATASET = "THUDM/humaneval-x"
 DATA_ENV = "HUMANEVAL_X_DATA"
-LANGUAGE_KEYS = ("python", "cpp", "java", "js", "go", "rust")
 REQUIRED_FIELDS = ("task_id", "prompt", "declaration", "canonical_solution", "test")
 GO_FIELDS = ("import", "test_setup")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One HumanEval-X row."""
-
-    task_id: str
-    language: str
-    prompt: str
-    declaration: str
-    canonical_solution: str
-    test: str
-    example_test: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def number(self) -> int:
-        return int(self.task_id.split("/")[1])
 
 
 @dataclass(frozen=True)
@@ -129,8 +112,6 @@ def parse_json_line(raw: bytes, path: str, line_no: int) -> dict:
 
 
 def _problems(language: str, rows: Iterable[tuple[str, int, dict]]) -> dict[str, Problem]:
-    from humaneval_x.languages import get_language
-
     prefix = get_language(language).task_prefix
     required = REQUIRED_FIELDS + (GO_FIELDS if language == "go" else ())
     problems: dict[str, Problem] = {}

@@ -6,19 +6,10 @@ from pathlib import Path
 
 from humaneval_x.data import Dataset
 from humaneval_x.evaluate import EvaluationOptions, evaluate
+from humaneval_x.languages import get_language
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import generation_tasks
 from sandboxes.backend import Backend
-
-# A body that compiles where the language allows and fails whatever the test checks.
-WRONG_COMPLETIONS = {
-    "python": "    raise NotImplementedError('doctor')\n",
-    "cpp": "    throw 1;\n}\n",
-    "java": '        throw new RuntimeException("doctor");\n    }\n}\n',
-    "js": "  throw new Error('doctor');\n}\n",
-    "go": '    panic("doctor")\n}\n',
-    "rust": '    panic!("doctor");\n}\n',
-}
 
 # Anomalies of the HumanEval-X data itself, explained in docs/doctor.md.
 KNOWN_ANOMALIES = {
@@ -41,7 +32,7 @@ def run_doctor(
     Each run judges anew (the verdict cache, keyed by the sandbox's identity, keeps it quick)."""
     tasks = generation_tasks(dataset, dataset.languages)
     canonical = [Sample(task, 0, task.problem.canonical_solution) for task in tasks]
-    wrong = [Sample(task, 1, WRONG_COMPLETIONS[task.language]) for task in tasks]
+    wrong = [Sample(task, 1, get_language(task.language).wrong_completion) for task in tasks]
     (out_dir / "results.jsonl").unlink(missing_ok=True)  # judge afresh: the sandbox may differ
     rows = evaluate(canonical + wrong, out_dir, backend, options)
     anomalies = []

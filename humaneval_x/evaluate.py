@@ -19,9 +19,6 @@ from humaneval_x.languages.base import StepResult
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job
 
-# Rough CPU seconds of one program (compile and run) with warm toolchains: the longest jobs go
-# first, so that no core idles at the end of a sweep.
-JOB_COST_S = {"java": 0.35, "cpp": 0.4, "go": 0.3, "rust": 0.3, "js": 0.06, "python": 0.03}
 STDERR_TAIL = 2000
 
 
@@ -120,7 +117,7 @@ def schedule(jobs: list[Job]) -> list[Job]:
 
     def cost(job: Job) -> float:
         size = sum(len(text) for text in job.files.values())
-        return JOB_COST_S.get(job.language, 0.3) * (1 + size / 4000)
+        return get_language(job.language).job_cost_s * (1 + size / 4000)
 
     return sorted(jobs, key=cost, reverse=True)
 

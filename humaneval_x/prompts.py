@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from humaneval_x.data import Problem
 from humaneval_x.languages import get_language
+from humaneval_x.problem import Problem
 
 
 def generation_prompt(problem: Problem) -> str:

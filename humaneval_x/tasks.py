@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from humaneval_x.data import LANGUAGE_KEYS, Dataset, Problem, check_languages
+from humaneval_x.data import Dataset, check_languages
 from humaneval_x.errors import InputError
-from humaneval_x.languages import get_language, language_of_task
+from humaneval_x.languages import LANGUAGE_KEYS, get_language, language_of_task
+from humaneval_x.problem import Problem
 from humaneval_x.prompts import generation_prompt, translation_prompt
 
 TASK_KINDS = ("generation", "translation")

@@ -31,8 +31,8 @@ import docker
 from docker.errors import DockerException, ImageNotFound
 from docker.types import LogConfig
 
-from humaneval_x.data import LANGUAGE_KEYS
 from humaneval_x.errors import ToolchainError
+from humaneval_x.languages import LANGUAGE_KEYS
 from sandboxes import images
 from sandboxes.backend import Backend, Job
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from humaneval_x.data import LANGUAGE_KEYS
 from humaneval_x.errors import ToolchainError
+from humaneval_x.languages import LANGUAGE_KEYS
 from sandboxes.backend import jobrunner_files
 from sandboxes.local import inputs_digest, read_text_or_none
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from humaneval_x.data import LANGUAGE_KEYS, Dataset, load_dataset
+from humaneval_x.data import Dataset, load_dataset
 from humaneval_x.errors import ToolchainError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
+from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import Task, build_tasks
 from sandboxes.backend import Backend

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from humaneval_x.cache import VerdictCache
-from humaneval_x.data import Problem
 from humaneval_x.evaluate import EvaluationOptions, evaluate, judge_jobs, schedule
+from humaneval_x.problem import Problem
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import Task
 from sandboxes.backend import Backend, Job

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from humaneval_x.data import LANGUAGE_KEYS, load_dataset
+from humaneval_x.data import load_dataset
 from humaneval_x.errors import InputError
+from humaneval_x.languages import LANGUAGE_KEYS
 
 
 def test_six_languages_with_164_problems_each(dataset):

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.baseline import baseline_job, run_baseline
-from humaneval_x.doctor import KNOWN_ANOMALIES, WRONG_COMPLETIONS
+from humaneval_x.doctor import KNOWN_ANOMALIES
 from humaneval_x.evaluate import EvaluationOptions, evaluate, program_job
-from humaneval_x.languages import LANGUAGES
+from humaneval_x.languages import LANGUAGES, get_language
 from humaneval_x.languages.cpp import PRELUDE
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import generation_tasks
@@ -31,7 +31,7 @@ def parity_samples(dataset, languages: list[str], every: int) -> list[Sample]:
         Sample(task, index, text)
         for task in tasks
         for index, text in enumerate(
-            (task.problem.canonical_solution, WRONG_COMPLETIONS[task.language], BROKEN)
+            (task.problem.canonical_solution, get_language(task.language).wrong_completion, BROKEN)
         )
     ]
 
@@ -97,7 +97,7 @@ def test_go_finds_the_tests_go_test_finds(dataset, tmp_path: Path) -> None:
         for task in tasks
         for index, extra in enumerate(GO_EXTRAS)
     ]
-    samples += [Sample(task, len(GO_EXTRAS), WRONG_COMPLETIONS["go"]) for task in tasks]
+    samples += [Sample(task, len(GO_EXTRAS), get_language("go").wrong_completion) for task in tasks]
     with LocalBackend() as backend:
         fast = statuses(evaluate(samples, tmp_path, backend, OPTIONS))
         slow = statuses(run_baseline(samples, backend))
@@ -145,7 +145,7 @@ def test_full_canonical_sweep_and_wrong_programs(dataset, tmp_path: Path) -> Non
         require_toolchain(language)
     tasks = generation_tasks(dataset, languages)
     samples = [Sample(t, 0, t.problem.canonical_solution) for t in tasks]
-    samples += [Sample(t, 1, WRONG_COMPLETIONS[t.language]) for t in tasks]
+    samples += [Sample(t, 1, get_language(t.language).wrong_completion) for t in tasks]
     with LocalBackend() as backend:
         fast = statuses(evaluate(samples, tmp_path, backend, OPTIONS))
     for (task_id, index), status in fast.items():

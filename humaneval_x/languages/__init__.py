@@ -10,9 +10,11 @@ from humaneval_x.languages.js import JavaScript
 from humaneval_x.languages.python import Python
 from humaneval_x.languages.rust import Rust
 
+# In the harness's order: the default of --languages, tables and pages.
 LANGUAGES: dict[str, LanguageSpec] = {
     spec.key: spec for spec in (Python(), Cpp(), Java(), JavaScript(), Go(), Rust())
 }
+LANGUAGE_KEYS = tuple(LANGUAGES)
 
 
 def get_language(key: str) -> LanguageSpec:

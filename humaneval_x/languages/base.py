@@ -6,7 +6,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from humaneval_x.data import Problem
+from humaneval_x.problem import Problem
 from sandboxes.backend import Job
 
 STATUSES = (
@@ -110,6 +110,11 @@ class LanguageSpec(ABC):
     comment: str  # line-comment marker of the language tag
     tools: tuple[str, ...]  # executables the local sandbox needs
     install_hint: str  # how to install them on Debian
+    # Rough CPU seconds of one program (compile and run) with warm toolchains: the longest
+    # jobs go first, so that no core idles at the end of a sweep.
+    job_cost_s: float
+    # A body that compiles where the language allows and fails whatever the test checks.
+    wrong_completion: str
 
     compile_timeout_s: float = 60.0
     run_timeout_s: float = 10.0

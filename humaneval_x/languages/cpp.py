@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import sandboxes
-from humaneval_x.data import Problem
 from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.problem import Problem
 
 # Headers the tests and typical completions rely on without including them, as the first
 # include of every program; prepare.sh precompiles it with the same flags (PCH_FLAGS).
@@ -22,6 +22,8 @@ class Cpp(LanguageSpec):
     comment = "//"
     tools = ("g++",)
     install_hint = "apt-get install g++ libboost-dev libssl-dev"
+    job_cost_s = 0.4
+    wrong_completion = "    throw 1;\n}\n"
 
     def program(self, problem: Problem, context: str, completion: str) -> Program:
         source = context + completion + "\n" + problem.test + "\n"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from humaneval_x.data import Problem
 from humaneval_x.languages.base import (
     LanguageSpec,
     Program,
@@ -19,6 +18,7 @@ from humaneval_x.languages.base import (
     cut_at_last,
     used_packages,
 )
+from humaneval_x.problem import Problem
 from sandboxes.backend import Job
 
 # Standard packages a completion may use without the prompt importing them.
@@ -37,6 +37,8 @@ class Go(LanguageSpec):
     comment = "//"
     tools = ("go",)
     install_hint = "apt-get install golang-go golang-github-stretchr-testify-dev"
+    job_cost_s = 0.3
+    wrong_completion = '    panic("doctor")\n}\n'
     batch_size = 16
 
     def clean(self, text: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from humaneval_x.data import Problem
 from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.problem import Problem
 
 # The JVM reserves far more address space than it uses, so its heap flag bounds memory.
 JVM_FLAGS = (
@@ -24,6 +24,8 @@ class Java(LanguageSpec):
     comment = "//"
     tools = ("javac", "java")
     install_hint = "apt-get install default-jdk-headless"
+    job_cost_s = 0.35
+    wrong_completion = '        throw new RuntimeException("doctor");\n    }\n}\n'
 
     def clean(self, text: str) -> str:
         main = text.find("public static void main")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from humaneval_x.data import Problem
 from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.problem import Problem
 
 ASSERT_EXIT_CODE = 86
 # Installed between the completion and the tests, so the completion cannot undo it.
@@ -21,6 +21,8 @@ class JavaScript(LanguageSpec):
     comment = "//"
     tools = ("npm",)  # prepare.sh fetches node itself
     install_hint = "apt-get install npm"
+    job_cost_s = 0.06
+    wrong_completion = "  throw new Error('doctor');\n}\n"
 
     def program(self, problem: Problem, context: str, completion: str) -> Program:
         source = context + completion + "\n" + ASSERT_HOOK + problem.test + "\n"

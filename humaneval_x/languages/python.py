@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from humaneval_x.data import Problem
 from humaneval_x.languages.base import (
     LanguageSpec,
     Program,
@@ -11,6 +10,7 @@ from humaneval_x.languages.base import (
     cut_at_last,
     last_line,
 )
+from humaneval_x.problem import Problem
 
 STOP_MARKERS = ("\ndef", "\nclass", "\nif", "\n#", "\nprint")
 CLEAN_MARKERS = STOP_MARKERS + ("\nassert",)
@@ -24,6 +24,8 @@ class Python(LanguageSpec):
     comment = "#"
     tools = ("python3",)
     install_hint = "apt-get install python3"
+    job_cost_s = 0.03
+    wrong_completion = "    raise NotImplementedError('doctor')\n"
 
     def is_finished(self, text: str) -> bool:
         top_level = any(line.strip() and line[0] not in " \t" for line in text.splitlines())

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from humaneval_x.data import Problem
 from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.problem import Problem
 from sandboxes.backend import Job
 
 CRATES = ("rand", "regex", "md5")
@@ -31,6 +31,8 @@ class Rust(LanguageSpec):
     comment = "//"
     tools = ("rustc", "cargo")
     install_hint = "apt-get install rustc cargo librust-regex-dev librust-md5-dev"
+    job_cost_s = 0.3
+    wrong_completion = '    panic!("doctor");\n}\n'
     batch_size = 16
 
     def generation_context(self, problem: Problem) -> str:

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from humaneval_x.data import Problem
 from humaneval_x.errors import InputError
+from humaneval_x.problem import Problem
 from humaneval_x.tasks import Task
 from runners import runner_factory
 from runners.base import Sampling

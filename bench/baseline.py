@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from humaneval_x.evaluate import EvaluationOptions, program_job, result_row
 from humaneval_x.languages.cpp import PRELUDE
 from humaneval_x.samples import Sample
-from sandboxes.backend import Backend, Job
+from sandboxes.backend import Backend, Job, Step
 
 # What a per-sample evaluator runs for Go: the go command, vet included, in GOPATH mode.
 GO_TEST = ("go", "test", "-c", "-o", "main.test", "main_test.go")
@@ -29,18 +29,21 @@ GO_TEST_ENV = {
 
 def baseline_job(job: Job, index: int) -> Job:
     """`job` as a per-sample evaluator would run it, under an id of its own (sample `index`)."""
-    files, steps = dict(job.files), [dict(step) for step in job.steps]
-    for step in steps:
-        step.pop("server", None)  # a fresh javac per program
-        step["argv"] = _plain_argv(step["argv"])
-        if job.language == "go" and step["phase"] == "compile":
-            step.update(argv=list(GO_TEST), env=dict(GO_TEST_ENV))
+    files = dict(job.files)
+    steps = tuple(_plain_step(step, job.language) for step in job.steps)
     if job.language == "cpp":
         files["main.cpp"] = PRELUDE + files["main.cpp"]
     return dataclasses.replace(job, id=f"{job.id}-{index}", files=files, steps=steps)
 
 
-def _plain_argv(argv: list[str]) -> list[str]:
+def _plain_step(step: Step, language: str) -> Step:
+    """No compile server (a fresh javac per program), plain compiler flags, go test for Go."""
+    if language == "go" and step.phase == "compile":
+        return dataclasses.replace(step, argv=GO_TEST, env=dict(GO_TEST_ENV), server=())
+    return dataclasses.replace(step, argv=_plain_argv(step.argv), server=())
+
+
+def _plain_argv(argv: tuple[str, ...]) -> tuple[str, ...]:
     """Without the precompiled prelude (`-include PATH`), gold, or Rust's shared libstd."""
     plain: list[str] = []
     for arg in argv:
@@ -48,7 +51,7 @@ def _plain_argv(argv: list[str]) -> list[str]:
             plain.pop()
         elif arg != "-fuse-ld=gold":
             plain.append(arg)
-    return plain
+    return tuple(plain)
 
 
 def run_baseline(samples: list[Sample], backend: Backend) -> Iterator[dict]:

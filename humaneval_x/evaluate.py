@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
@@ -15,9 +16,8 @@ from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender, read_rows
 from humaneval_x.languages import get_language
-from humaneval_x.languages.base import StepResult
 from humaneval_x.samples import Sample, row_key
-from sandboxes.backend import Backend, Job
+from sandboxes.backend import Backend, Job, StepResult
 
 STDERR_TAIL = 2000
 
@@ -36,18 +36,20 @@ def program_job(sample: Sample, options: EvaluationOptions) -> tuple[str, Job]:
     """The sandbox job of a sample, identified by the digest of its content."""
     spec = get_language(sample.task.language)
     program = spec.program(sample.task.problem, sample.task.context, sample.generation)
-    steps = [step.to_json() for step in program.steps]
+    steps = program.steps
     timeout = options.run_timeout_s
     if timeout is None and options.run_timeouts:
         timeout = options.run_timeouts.get(sample.task.problem.task_id)
     if timeout is not None:
-        for step in steps:
-            if step["phase"] == "run":
-                step["timeout_s"] = timeout
-    payload = json.dumps([spec.key, program.files, steps], sort_keys=True).encode("utf-8")
-    digest = hashlib.sha256(payload).hexdigest()
-    job = Job(digest, spec.key, program.files, steps, batch_group=program.batch_group)
-    return digest, job
+        steps = tuple(
+            dataclasses.replace(step, timeout_s=timeout) if step.phase == "run" else step
+            for step in steps
+        )
+    job = Job("", spec.key, program.files, steps, batch_group=program.batch_group)
+    content = job.to_json()
+    payload = json.dumps([spec.key, content["files"], content["steps"]], sort_keys=True)
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return digest, dataclasses.replace(job, id=digest)
 
 
 def result_row(sample: Sample, digest: str, verdict: dict) -> dict:

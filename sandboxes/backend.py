@@ -28,33 +28,101 @@ def jobrunner_digest() -> str:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One command of a job: `compile` failures are compile errors, `run` ones are judged.
+
+    `server` starts a long-lived compiler that the job runner may ask instead of running
+    `argv` (see sandboxes/jobrunner/compile_server.py); the verdict must not depend on which.
+    """
+
+    phase: str
+    argv: tuple[str, ...]
+    timeout_s: float
+    memory_mb: int | None = 1024
+    env: dict[str, str] = field(default_factory=dict)
+    server: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    """One program of a batch job: run alone, after the shared build, with its own steps."""
+
+    id: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
 class Job:
     """Files to write and steps to run for one program.
 
     A batch job builds several programs with its `steps` into the file `binary`, then runs
-    each of `members` ({"id", "steps"}) in a fresh directory of its own holding a copy of it;
-    its verdict carries one verdict per member, or none when the build failed.
+    each of `members` in a fresh directory of its own holding a copy of it; its verdict
+    carries one verdict per member, or none when the build failed.
     `batch_group` names the jobs that may be built together (empty: never batched).
     """
 
     id: str
     language: str
     files: dict[str, str]
-    steps: list[dict]
+    steps: tuple[Step, ...]
     limits: dict[str, int] = field(default_factory=dict)
     batch_group: str = ""
     binary: str = ""
-    members: tuple[dict, ...] = ()
+    members: tuple[Member, ...] = ()
 
     def to_json(self) -> dict:
-        job = {"id": self.id, "files": self.files, "steps": self.steps, "limits": self.limits}
+        """The job as the job runner reads it (sandboxes/jobrunner): the only JSON form."""
+        steps = [_step_json(step) for step in self.steps]
+        job = {"id": self.id, "files": self.files, "steps": steps, "limits": self.limits}
         if self.members:
-            job.update(binary=self.binary, members=list(self.members))
+            members = [
+                {"id": member.id, "steps": [_step_json(step) for step in member.steps]}
+                for member in self.members
+            ]
+            job.update(binary=self.binary, members=members)
         return job
 
-    def all_steps(self) -> list[dict]:
+    def all_steps(self) -> tuple[Step, ...]:
         """Every step the job runs, its members' included."""
-        return [*self.steps, *(step for member in self.members for step in member["steps"])]
+        return (*self.steps, *(step for member in self.members for step in member.steps))
+
+
+def _step_json(step: Step) -> dict:
+    fields = {
+        "phase": step.phase,
+        "argv": list(step.argv),
+        "timeout_s": step.timeout_s,
+        "memory_mb": step.memory_mb,
+        "env": dict(step.env),
+    }
+    return {**fields, "server": list(step.server)} if step.server else fields
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What the job runner reports about one executed step."""
+
+    phase: str
+    exit_code: int | None
+    signal: int | None
+    timed_out: bool
+    duration_s: float
+    stdout_tail: str
+    stderr_tail: str
+    output_limit: bool = False  # killed for printing more than the output cap
+
+    @classmethod
+    def from_json(cls, row: dict) -> StepResult:
+        return cls(
+            phase=row["phase"],
+            exit_code=row.get("exit_code"),
+            signal=row.get("signal"),
+            timed_out=bool(row.get("timed_out")),
+            duration_s=float(row.get("duration_s", 0.0)),
+            stdout_tail=row.get("stdout_tail", ""),
+            stderr_tail=row.get("stderr_tail", ""),
+            output_limit=bool(row.get("output_limit")),
+        )
 
 
 class Backend(ABC):

@@ -307,7 +307,7 @@ class DockerBackend(Backend):
 
 
 def _answer_timeout(job: Job) -> float:
-    return sum(float(step["timeout_s"]) for step in job.all_steps()) + ANSWER_SLACK_S
+    return sum(float(step.timeout_s) for step in job.all_steps()) + ANSWER_SLACK_S
 
 
 def _owner() -> str:

@@ -8,10 +8,10 @@ import pytest
 from sandbox_fixtures import make_backend
 
 from humaneval_x.batching import run_jobs
-from sandboxes.backend import Job
+from sandboxes.backend import Job, Member, Step
 
 # The "build" writes a shell script as the batch binary; members run it, or attack it.
-BUILD = {"phase": "compile", "argv": ["sh", "build.sh"], "timeout_s": 20, "memory_mb": None}
+BUILD = Step("compile", ("sh", "build.sh"), 20, memory_mb=None)
 BUILD_SCRIPT = "printf '#!/bin/sh\\necho pristine\\n' > prog && chmod +x prog\n"
 LATE = f"hx-late-{uuid.uuid4().hex[:12]}"
 # Changes the binary and its folder, and leaves a process that would write a file later on.
@@ -22,17 +22,14 @@ TAMPER = (
 INSPECT = f"./prog; ls; sleep 3; ls /tmp | grep -c {LATE}; true"
 
 
-def run_step(command: str) -> dict:
-    return {"phase": "run", "argv": ["sh", "-c", command], "timeout_s": 20, "memory_mb": None}
+def run_step(command: str) -> Step:
+    return Step("run", ("sh", "-c", command), 20, memory_mb=None)
 
 
 def batch_job(build_script: str) -> Job:
-    members = (
-        {"id": "tamper", "steps": [run_step(TAMPER)]},
-        {"id": "inspect", "steps": [run_step(INSPECT)]},
-    )
+    members = (Member("tamper", (run_step(TAMPER),)), Member("inspect", (run_step(INSPECT),)))
     return Job(
-        "batch-test", "python", {"build.sh": build_script}, [BUILD], binary="prog", members=members
+        "batch-test", "python", {"build.sh": build_script}, (BUILD,), binary="prog", members=members
     )
 
 
@@ -74,12 +71,12 @@ class FakeBackend:
                 yield {"id": job.id, "steps": [step], "members": None, "error": None}
             else:
                 yield {"id": job.id, "steps": [], "members": [
-                    {"id": member["id"], "steps": [], "error": None} for member in job.members
+                    {"id": member.id, "steps": [], "error": None} for member in job.members
                 ], "error": None}  # fmt: skip
 
 
 def rust_job(name: str, text: str) -> Job:
-    steps = [{"phase": "compile", "argv": []}, {"phase": "run", "argv": ["./main"]}]
+    steps = (Step("compile", (), 60), Step("run", ("./main",), 10))
     return Job(name, "rust", {"main.rs": text}, steps, batch_group="rust")
 
 

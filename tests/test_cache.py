@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from humaneval_x.evaluate import EvaluationOptions, evaluate, judge_jobs, schedu
 from humaneval_x.problem import Problem
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import Task
-from sandboxes.backend import Backend, Job
+from sandboxes.backend import Backend, Job, Step
 
 SANDBOX = {"backend": "fake", "images": {}, "toolchains": {"python": "Python 3"}}
 PASSED = {"phase": "run", "exit_code": 0, "signal": None, "timed_out": False, "duration_s": 0.1}
@@ -39,7 +40,7 @@ class FakeBackend(Backend):
 
 
 def job(text: str = "print(1)", language: str = "python") -> Job:
-    steps = [{"phase": "run", "argv": ["python3", "main.py"], "timeout_s": 10}]
+    steps = (Step("run", ("python3", "main.py"), 10),)
     return Job(id=f"id-{text}", language=language, files={"main.py": text}, steps=steps)
 
 
@@ -60,7 +61,7 @@ def test_the_key_covers_the_program_and_the_sandbox(tmp_path: Path) -> None:
     cache = VerdictCache(tmp_path, SANDBOX)
     assert cache.key(job()) == VerdictCache(tmp_path, dict(SANDBOX)).key(job())
     assert cache.key(job()) != cache.key(job("print(2)"))
-    slower = Job(**{**job().__dict__, "steps": [{**job().steps[0], "timeout_s": 5}]})
+    slower = dataclasses.replace(job(), steps=(dataclasses.replace(job().steps[0], timeout_s=5),))
     assert cache.key(job()) != cache.key(slower)
     other_toolchain = {**SANDBOX, "toolchains": {"python": "Python 4"}}
     assert cache.key(job()) != VerdictCache(tmp_path, other_toolchain).key(job())
@@ -113,7 +114,7 @@ def test_per_task_run_timeouts_reach_the_run_step(tmp_path: Path) -> None:
     captured: list[Job] = []
     backend.run = lambda jobs: (captured.extend(jobs), FakeBackend.run(backend, jobs))[1]
     evaluate(samples(["    return 1\n"]), tmp_path / "run", backend, options)
-    assert [step["timeout_s"] for step in captured[0].steps if step["phase"] == "run"] == [4.5]
+    assert [step.timeout_s for step in captured[0].steps if step.phase == "run"] == [4.5]
 
 
 def test_schedule_puts_slow_languages_and_long_sources_first() -> None:

@@ -15,16 +15,15 @@ from sandbox_fixtures import make_backend
 
 from humaneval_x.errors import ToolchainError
 from sandboxes import docker_backend, images
-from sandboxes.backend import Job
+from sandboxes.backend import Job, Step
 from sandboxes.docker_backend import OWNER_LABEL, DockerBackend, docker_available
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def python_job(name: str, code: str, timeout_s: float = 5.0) -> Job:
-    step = {"phase": "run", "argv": ["python3", "main.py"], "timeout_s": timeout_s,
-            "memory_mb": 512, "env": {}}  # fmt: skip
-    return Job(id=name, language="python", files={"main.py": code}, steps=[step])
+    step = Step("run", ("python3", "main.py"), timeout_s, memory_mb=512)
+    return Job(id=name, language="python", files={"main.py": code}, steps=(step,))
 
 
 @pytest.fixture(scope="module")

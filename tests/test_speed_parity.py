@@ -53,9 +53,9 @@ def test_baseline_jobs_undo_every_trick(dataset) -> None:
     for language, task in tasks.items():
         _, job = program_job(Sample(task, 0, task.problem.canonical_solution), OPTIONS)
         plain = baseline_job(job, 7)
-        argv = " ".join(arg for step in plain.steps for arg in step["argv"])
+        argv = " ".join(arg for step in plain.steps for arg in step.argv)
         assert plain.id == f"{job.id}-7"
-        assert not any("server" in step for step in plain.steps)
+        assert not any(step.server for step in plain.steps)
         assert "-include" not in argv and "prefer-dynamic" not in argv and "gold" not in argv
         assert "gotest" not in argv
         prelude = PRELUDE if language == "cpp" else ""
@@ -166,7 +166,7 @@ def test_cpp_programs_use_the_precompiled_prelude(dataset, tmp_path: Path) -> No
     task = next(t for t in generation_tasks(dataset, ["cpp"]) if t.problem.number == 0)
     _, job = program_job(Sample(task, 0, task.problem.canonical_solution), OPTIONS)
     (tmp_path / "main.cpp").write_text(job.files["main.cpp"])
-    argv = [arg.replace("{toolchains}", str(backend.toolchains)) for arg in job.steps[0]["argv"]]
+    argv = [arg.replace("{toolchains}", str(backend.toolchains)) for arg in job.steps[0].argv]
     done = subprocess.run([*argv, "-H"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"! {backend.toolchains}/cpp/prelude.h.gch" in done.stderr
@@ -200,7 +200,8 @@ def test_a_killed_javac_server_is_restarted_and_answers_alike(dataset) -> None:
 def _serve(job, toolchains: str) -> dict:
     with tempfile.TemporaryDirectory() as directory:
         started = time.monotonic()
-        result = compile_server.serve_step(job.steps[0], directory, toolchains, job.files)
+        step = job.to_json()["steps"][0]
+        result = compile_server.serve_step(step, directory, toolchains, job.files)
         assert result is not None and time.monotonic() - started < 60
         made = sorted(p.name for p in Path(directory).iterdir())
     return {**result, "made": made}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from humaneval_x.problem import Problem
-from sandboxes.backend import Job
+from sandboxes.backend import Job, Step, StepResult
 
 STATUSES = (
     "passed",
@@ -34,32 +34,6 @@ OOM_MARKERS = (
 
 
 @dataclass(frozen=True)
-class Step:
-    """One command of a job: `compile` failures are compile errors, `run` ones are judged.
-
-    `server` starts a long-lived compiler that the job runner may ask instead of running
-    `argv` (see sandboxes/jobrunner/compile_server.py); the verdict must not depend on which.
-    """
-
-    phase: str
-    argv: tuple[str, ...]
-    timeout_s: float
-    memory_mb: int | None = 1024
-    env: dict[str, str] = field(default_factory=dict)
-    server: tuple[str, ...] = ()
-
-    def to_json(self) -> dict:
-        step = {
-            "phase": self.phase,
-            "argv": list(self.argv),
-            "timeout_s": self.timeout_s,
-            "memory_mb": self.memory_mb,
-            "env": dict(self.env),
-        }
-        return {**step, "server": list(self.server)} if self.server else step
-
-
-@dataclass(frozen=True)
 class Program:
     """The files and commands that test one completion.
 
@@ -69,33 +43,6 @@ class Program:
     files: dict[str, str]
     steps: tuple[Step, ...]
     batch_group: str = ""
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """What the sandbox reports about one executed step."""
-
-    phase: str
-    exit_code: int | None
-    signal: int | None
-    timed_out: bool
-    duration_s: float
-    stdout_tail: str
-    stderr_tail: str
-    output_limit: bool = False  # killed for printing more than the output cap
-
-    @classmethod
-    def from_json(cls, row: dict) -> StepResult:
-        return cls(
-            phase=row["phase"],
-            exit_code=row.get("exit_code"),
-            signal=row.get("signal"),
-            timed_out=bool(row.get("timed_out")),
-            duration_s=float(row.get("duration_s", 0.0)),
-            stdout_tail=row.get("stdout_tail", ""),
-            stderr_tail=row.get("stderr_tail", ""),
-            output_limit=bool(row.get("output_limit")),
-        )
 
 
 SIGKILL = 9

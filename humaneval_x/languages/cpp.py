@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import sandboxes
-from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.languages.base import LanguageSpec, Program
 from humaneval_x.problem import Problem
+from sandboxes.backend import Step, StepResult
 
 # Headers the tests and typical completions rely on without including them, as the first
 # include of every program; prepare.sh precompiles it with the same flags (PCH_FLAGS).

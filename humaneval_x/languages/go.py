@@ -10,16 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from humaneval_x.languages.base import (
-    LanguageSpec,
-    Program,
-    Step,
-    StepResult,
-    cut_at_last,
-    used_packages,
-)
+from humaneval_x.languages.base import LanguageSpec, Program, cut_at_last, used_packages
 from humaneval_x.problem import Problem
-from sandboxes.backend import Job
+from sandboxes.backend import Job, Member, Step, StepResult
 
 # Standard packages a completion may use without the prompt importing them.
 STD_PACKAGES = [
@@ -72,12 +65,12 @@ class Go(LanguageSpec):
         """One binary of files p<i>_test.go; member i's run sets HUMANEVAL_X_MEMBER=i."""
         files = {f"p{i}_test.go": job.files["main_test.go"] for i, job in enumerate(jobs)}
         build = jobs[0].steps[0]
-        build = {**build, "argv": [*build["argv"][:-1], *files]}
+        build = dataclasses.replace(build, argv=(*build.argv[:-1], *files))
         members = tuple(
-            {"id": job.id, "steps": [_member_run(job.steps[1], i)]} for i, job in enumerate(jobs)
+            Member(job.id, (_member_run(job.steps[1], i),)) for i, job in enumerate(jobs)
         )
         return dataclasses.replace(
-            jobs[0], id=batch_id, files=files, steps=[build], binary="main.test", members=members
+            jobs[0], id=batch_id, files=files, steps=(build,), binary="main.test", members=members
         )
 
     def blamed(self, index: int, build_output: str) -> bool:
@@ -87,9 +80,9 @@ class Go(LanguageSpec):
         return result.exit_code == 1 and "--- FAIL" in result.stdout_tail
 
 
-def _member_run(run: dict, index: int) -> dict:
+def _member_run(run: Step, index: int) -> Step:
     """The run step of batch member `index`."""
-    return {**run, "env": {**run["env"], "HUMANEVAL_X_MEMBER": str(index)}}
+    return dataclasses.replace(run, env={**run.env, "HUMANEVAL_X_MEMBER": str(index)})
 
 
 def _import_paths(block: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.languages.base import LanguageSpec, Program
 from humaneval_x.problem import Problem
+from sandboxes.backend import Step, StepResult
 
 # The JVM reserves far more address space than it uses, so its heap flag bounds memory.
 JVM_FLAGS = (

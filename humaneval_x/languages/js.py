@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.languages.base import LanguageSpec, Program
 from humaneval_x.problem import Problem
+from sandboxes.backend import Step, StepResult
 
 ASSERT_EXIT_CODE = 86
 # Installed between the completion and the tests, so the completion cannot undo it.

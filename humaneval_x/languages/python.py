@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from humaneval_x.languages.base import (
-    LanguageSpec,
-    Program,
-    Step,
-    StepResult,
-    cut_at_last,
-    last_line,
-)
+from humaneval_x.languages.base import LanguageSpec, Program, cut_at_last, last_line
 from humaneval_x.problem import Problem
+from sandboxes.backend import Step, StepResult
 
 STOP_MARKERS = ("\ndef", "\nclass", "\nif", "\n#", "\nprint")
 CLEAN_MARKERS = STOP_MARKERS + ("\nassert",)

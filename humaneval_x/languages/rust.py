@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from humaneval_x.languages.base import LanguageSpec, Program, Step, StepResult
+from humaneval_x.languages.base import LanguageSpec, Program
 from humaneval_x.problem import Problem
-from sandboxes.backend import Job
+from sandboxes.backend import Job, Member, Step, StepResult
 
 CRATES = ("rand", "regex", "md5")
 # Words that may make a program behave differently as a module of a batch crate than as a
@@ -66,10 +66,10 @@ class Rust(LanguageSpec):
             f'#[path = "p{i}.rs"]\nmod humaneval_x_{i};\n' for i in range(len(jobs))
         )
         members = tuple(
-            {"id": job.id, "steps": [_only_module(job.steps[1], i)]} for i, job in enumerate(jobs)
+            Member(job.id, (_only_module(job.steps[1], i),)) for i, job in enumerate(jobs)
         )
         return dataclasses.replace(
-            jobs[0], id=batch_id, files=files, steps=[jobs[0].steps[0]], binary="main",
+            jobs[0], id=batch_id, files=files, steps=jobs[0].steps[:1], binary="main",
             members=members,
         )  # fmt: skip
 
@@ -80,6 +80,6 @@ class Rust(LanguageSpec):
         return result.exit_code == 101 and "assertion" in result.stdout_tail
 
 
-def _only_module(run: dict, index: int) -> dict:
+def _only_module(run: Step, index: int) -> Step:
     """The run step, filtered to the tests of module `humaneval_x_<index>`."""
-    return {**run, "argv": [*run["argv"], f"humaneval_x_{index}::"]}
+    return dataclasses.replace(run, argv=(*run.argv, f"humaneval_x_{index}::"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from humaneval_x.cache import default_cache_dir
 from humaneval_x.data import load_dataset
-from humaneval_x.errors import InputError, ToolchainError
+from humaneval_x.errors import InputError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
@@ -21,6 +21,7 @@ from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write
 from humaneval_x.tasks import TASK_KINDS, build_tasks
 from runners import RUNNER_MODULES, runner_factory
 from runners.base import Sampling
+from sandboxes.backend import SandboxUnavailable
 
 # Commands whose parser and handler live in their own module: (module, help).
 MODULE_COMMANDS = {
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (InputError, ToolchainError) as exc:
+    except (InputError, SandboxUnavailable) as exc:
         print(f"humaneval-x: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -255,7 +256,7 @@ def make_backend(name: str, workers: int | None):
             DockerBackend, docker_available = None, lambda: False  # noqa: N806
         if name == "docker" or docker_available():
             if DockerBackend is None:
-                raise ToolchainError("the docker backend is not installed in this checkout")
+                raise SandboxUnavailable("the docker backend is not installed in this checkout")
             return DockerBackend(workers=workers)
         print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
     return LocalBackend(workers=workers)

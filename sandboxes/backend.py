@@ -125,6 +125,10 @@ class StepResult:
         )
 
 
+class SandboxUnavailable(Exception):
+    """A backend cannot run a language here; the message says what to install or start."""
+
+
 class Backend(ABC):
     """Where the job runner lives. Use as a context manager so everything is cleaned up."""
 
@@ -132,7 +136,7 @@ class Backend(ABC):
 
     @abstractmethod
     def prepare(self, languages: Iterable[str]) -> None:
-        """Check and set up what the languages need; raise ToolchainError with a remedy."""
+        """Check and set up what the languages need; raise SandboxUnavailable with a remedy."""
 
     @abstractmethod
     def run(self, jobs: list[Job]) -> Iterator[dict]:

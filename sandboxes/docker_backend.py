@@ -31,10 +31,8 @@ import docker
 from docker.errors import DockerException, ImageNotFound
 from docker.types import LogConfig
 
-from humaneval_x.errors import ToolchainError
-from humaneval_x.languages import LANGUAGE_KEYS
-from sandboxes import images
-from sandboxes.backend import Backend, Job
+from sandboxes import images, languages
+from sandboxes.backend import Backend, Job, SandboxUnavailable
 
 SANDBOX_LABEL = "org.humaneval-x.sandbox"
 OWNER_LABEL = "org.humaneval-x.owner"
@@ -239,7 +237,7 @@ class DockerBackend(Backend):
                 self._client.ping()
             except DockerException as exc:
                 self._client = None
-                raise ToolchainError(
+                raise SandboxUnavailable(
                     f"the docker sandbox needs a running Docker engine ({exc}); start dockerd, "
                     f"or use --sandbox local"
                 ) from exc
@@ -265,7 +263,7 @@ class DockerBackend(Backend):
         for _attempt in range(2):
             try:
                 sandbox = self._acquire(job.language)
-            except (DockerException, ToolchainError) as exc:
+            except (DockerException, SandboxUnavailable) as exc:
                 reason = f"cannot start a container: {exc}"
                 continue
             try:
@@ -286,7 +284,7 @@ class DockerBackend(Backend):
 
     def _start(self, language: str) -> _Sandbox:
         if self._closed:
-            raise ToolchainError("the docker backend is closed")
+            raise SandboxUnavailable("the docker backend is closed")
         uid = UID_BASE + next(self._uids) % UID_SPAN
         sandbox = _Sandbox(self._connect(), self._images[language], uid, self.limits)
         with self._lock:
@@ -339,7 +337,7 @@ def docker_available() -> bool:
     try:
         client = docker.from_env(timeout=10)
         client.ping()
-        if all(images.is_current(client, lang) for lang in LANGUAGE_KEYS):
+        if all(images.is_current(client, lang) for lang in languages()):
             return True
         client.images.get(images.base_image())
         return True

@@ -20,10 +20,9 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from humaneval_x.errors import ToolchainError
-from humaneval_x.languages import LANGUAGE_KEYS
-from sandboxes.backend import jobrunner_files
-from sandboxes.local import inputs_digest, read_text_or_none
+from sandboxes import languages
+from sandboxes.backend import SandboxUnavailable, jobrunner_files
+from sandboxes.local import TOOLCHAIN_FILE, inputs_digest, read_text_or_none
 
 SANDBOXES = Path(__file__).parent
 BASE_ENV = "HUMANEVAL_X_BASE_IMAGE"
@@ -42,11 +41,13 @@ def base_image() -> str:
 
 
 def source_digest(language: str) -> str:
-    """Digest of the job runner and the language's directory (Dockerfile, prepare script)."""
+    """Digest of the job runner and the language's directory (Dockerfile, prepare script), host
+    files aside (build/, toolchain.json)."""
     digest = hashlib.sha256()
     files = [*jobrunner_files(), *sorted((SANDBOXES / language).rglob("*"))]
     for path in files:
-        if path.is_file() and "build" not in path.relative_to(SANDBOXES).parts:
+        parts = path.relative_to(SANDBOXES).parts
+        if path.is_file() and "build" not in parts and parts[1:] != (TOOLCHAIN_FILE,):
             digest.update(str(path.relative_to(SANDBOXES)).encode() + b"\0" + path.read_bytes())
     digest.update(base_image().encode())
     return digest.hexdigest()
@@ -62,7 +63,7 @@ def is_current(client: docker.DockerClient, language: str) -> bool:
 
 
 def build(client: docker.DockerClient, language: str, log=sys.stderr) -> str:
-    """Build one language's image; return its id. Raise ToolchainError when the build fails."""
+    """Build one language's image; return its id. Raise SandboxUnavailable if the build fails."""
     _check_base(client)
     _stage_host_files(language)
     stream = client.api.build(
@@ -82,7 +83,7 @@ def build(client: docker.DockerClient, language: str, log=sys.stderr) -> str:
             log.write(text if text.endswith("\n") else text + "\n")
             tail = (tail + [text])[-20:]
         if "error" in chunk:
-            raise ToolchainError(
+            raise SandboxUnavailable(
                 f"building {image_tag(language)} failed: {chunk['error']}\n{''.join(tail)}"
             )
     return client.images.get(image_tag(language)).id
@@ -99,7 +100,7 @@ def _stage_host_files(language: str) -> None:
         ["sh", str(SANDBOXES / "js/prepare.sh"), str(build)], capture_output=True, text=True
     )
     if done.returncode != 0:
-        raise ToolchainError(f"js/prepare.sh (npm) failed on the host:\n{done.stderr[-2000:]}")
+        raise SandboxUnavailable(f"js/prepare.sh (npm) failed on the host:\n{done.stderr[-2000:]}")
     (build / ".prepared").write_text(digest)
 
 
@@ -107,7 +108,7 @@ def _check_base(client: docker.DockerClient) -> None:
     try:
         client.images.get(base_image())
     except ImageNotFound:
-        raise ToolchainError(
+        raise SandboxUnavailable(
             f"base image {base_image()} is missing: run `make base-image` "
             f"(sandboxes/base_image.sh), or set {BASE_ENV} to an image you have"
         ) from None
@@ -122,7 +123,7 @@ def ensure(client: docker.DockerClient, languages: list[str], log=sys.stderr) ->
                 build(client, language, log)
             except (APIError, DockerException) as exc:
                 message = f"building {image_tag(language)} failed ({exc}); {REMEDY}"
-                raise ToolchainError(message) from exc
+                raise SandboxUnavailable(message) from exc
         ids[language] = client.images.get(image_tag(language)).id
     return ids
 
@@ -130,13 +131,13 @@ def ensure(client: docker.DockerClient, languages: list[str], log=sys.stderr) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the HumanEval-X sandbox images.")
     parser.add_argument("command", choices=["build", "status"])
-    parser.add_argument("languages", nargs="*", default=list(LANGUAGE_KEYS))
+    parser.add_argument("languages", nargs="*", default=list(languages()))
     args = parser.parse_args(argv)
     client = docker.from_env()
     if args.command == "build":
         try:
             ids = ensure(client, args.languages)
-        except ToolchainError as exc:
+        except SandboxUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     else:

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from humaneval_x.errors import ToolchainError
-from humaneval_x.languages import get_language
-from sandboxes.backend import Backend, Job, stream_jobs
+from sandboxes.backend import Backend, Job, SandboxUnavailable, stream_jobs
 from sandboxes.jobrunner.process import BASE_ENV
 
 SANDBOXES = Path(__file__).parent
 TOOLCHAINS_ENV = "HUMANEVAL_X_TOOLCHAINS"
+TOOLCHAIN_FILE = "toolchain.json"  # in sandboxes/<lang>/: for the host, not built from
+
+
+@dataclass(frozen=True)
+class HostToolchain:
+    """What the local sandbox needs on this host for one language."""
+
+    tools: tuple[str, ...]  # executables, looked up on the job runner's PATH
+    install: str  # how to install them on Debian
+
+
+def host_toolchain(language: str) -> HostToolchain:
+    """The host toolchain of a language, from sandboxes/<lang>/toolchain.json."""
+    path = SANDBOXES / language / TOOLCHAIN_FILE
+    fields = json.loads(path.read_text(encoding="utf-8"))
+    return HostToolchain(tuple(fields["tools"]), fields["install"])
+
+
+def missing_tools(language: str) -> list[str]:
+    """The executables of a language's host toolchain that this host lacks."""
+    tools = host_toolchain(language).tools
+    return [tool for tool in tools if not shutil.which(tool, path=BASE_ENV["PATH"])]
 
 
 def default_toolchains_dir() -> Path:
@@ -42,12 +64,11 @@ class LocalBackend(Backend):
             self.versions[language] = self._prepare_language(language)
 
     def _check_tools(self, language: str) -> None:
-        spec = get_language(language)
-        missing = [tool for tool in spec.tools if not shutil.which(tool, path=BASE_ENV["PATH"])]
+        missing = missing_tools(language)
         if missing:
-            raise ToolchainError(
+            raise SandboxUnavailable(
                 f"the local sandbox cannot run {language}: {', '.join(missing)} not found. "
-                f"Install it with `{spec.install_hint}`, or use --sandbox docker."
+                f"Install it with `{host_toolchain(language).install}`, or use --sandbox docker."
             )
 
     def _prepare_language(self, language: str) -> str:
@@ -60,16 +81,16 @@ class LocalBackend(Backend):
             target.parent.mkdir(parents=True, exist_ok=True)
             done = subprocess.run(["sh", str(script), str(target)], capture_output=True, text=True)
             if done.returncode != 0:
-                raise ToolchainError(
+                raise SandboxUnavailable(
                     f"preparing {language} in {target} failed:\n{done.stderr[-2000:]}\n"
-                    f"Install it with `{get_language(language).install_hint}`, "
+                    f"Install it with `{host_toolchain(language).install}`, "
                     f"or use --sandbox docker."
                 )
             subprocess.run(["chmod", "-R", "a+rX", str(self.toolchains)], check=True)
             stamp.write_text(inputs_digest(script.parent))
         if version.exists():
             return version.read_text().strip()
-        return _tool_version(get_language(language).tools[0])
+        return _tool_version(host_toolchain(language).tools[0])
 
     def run(self, jobs: list[Job]) -> Iterator[dict]:
         if not jobs:
@@ -102,9 +123,11 @@ def _tool_version(tool: str) -> str:
 
 
 def inputs_digest(folder: Path) -> str:
-    """Digest of what a prepare script builds from: every file of the language's folder."""
+    """Digest of what a prepare script builds from: the files of the language's folder but its
+    Dockerfile and toolchain.json."""
     sha = hashlib.sha256()
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != "Dockerfile"):
+    skipped = ("Dockerfile", TOOLCHAIN_FILE)
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name not in skipped):
         sha.update(path.name.encode() + b"\0" + path.read_bytes())
     return sha.hexdigest()
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from humaneval_x.data import load_dataset
-from humaneval_x.languages import get_language
-from sandboxes.jobrunner.process import BASE_ENV
+from sandboxes.local import missing_tools
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE_TOOLCHAINS = "HUMANEVAL_X_REQUIRE_TOOLCHAINS"
@@ -42,9 +40,7 @@ def dataset():
 
 def require_toolchain(language: str) -> None:
     """Skip when a language's host toolchain is missing, or fail when CI demands it."""
-    missing = [
-        t for t in get_language(language).tools if not shutil.which(t, path=BASE_ENV["PATH"])
-    ]
+    missing = missing_tools(language)
     if missing:
         message = f"{language} toolchain missing: {', '.join(missing)}"
         if os.environ.get(REQUIRE_TOOLCHAINS) == "1":

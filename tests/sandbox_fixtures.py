@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from humaneval_x.data import Dataset, load_dataset
-from humaneval_x.errors import ToolchainError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import Task, build_tasks
-from sandboxes.backend import Backend
+from sandboxes.backend import Backend, SandboxUnavailable
 
 REQUIRE_ENV = {"docker": "HUMANEVAL_X_REQUIRE_DOCKER", "local": "HUMANEVAL_X_REQUIRE_TOOLCHAINS"}
 PROBLEM = 53  # add(x, y): a one-line canonical solution in every language
@@ -55,7 +54,7 @@ def make_backend(
         backend = LocalBackend(workers=workers)
     try:
         backend.prepare(languages)
-    except ToolchainError as exc:
+    except SandboxUnavailable as exc:
         backend.close()
         unavailable(kind, f"{kind} sandbox unavailable: {exc}")
     return backend

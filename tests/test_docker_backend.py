@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from sandbox_fixtures import make_backend
 
-from humaneval_x.errors import ToolchainError
 from sandboxes import docker_backend, images
-from sandboxes.backend import Job, Step
+from sandboxes.backend import Job, SandboxUnavailable, Step
 from sandboxes.docker_backend import OWNER_LABEL, DockerBackend, docker_available
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,7 +119,7 @@ def test_a_container_that_stops_answering_is_replaced(backend, monkeypatch) -> N
 @pytest.mark.docker
 def test_missing_base_image_gives_a_clear_error(backend, monkeypatch) -> None:
     monkeypatch.setenv(images.BASE_ENV, "humaneval-x/no-such-base:missing")
-    with pytest.raises(ToolchainError, match="make base-image"):
+    with pytest.raises(SandboxUnavailable, match="make base-image"):
         images.ensure(backend._client, ["python"])
 
 

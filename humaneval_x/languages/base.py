@@ -55,8 +55,6 @@ class LanguageSpec(ABC):
     task_prefix: str  # task ids look like f"{task_prefix}/{number}"
     display_name: str  # name used in translation prompts
     comment: str  # line-comment marker of the language tag
-    tools: tuple[str, ...]  # executables the local sandbox needs
-    install_hint: str  # how to install them on Debian
     # Rough CPU seconds of one program (compile and run) with warm toolchains: the longest
     # jobs go first, so that no core idles at the end of a sweep.
     job_cost_s: float

@@ -21,8 +21,6 @@ class Cpp(LanguageSpec):
     task_prefix = "CPP"
     display_name = "C++"
     comment = "//"
-    tools = ("g++",)
-    install_hint = "apt-get install g++ libboost-dev libssl-dev"
     job_cost_s = 0.4
     wrong_completion = "    throw 1;\n}\n"
 

@@ -28,8 +28,6 @@ class Go(LanguageSpec):
     task_prefix = "Go"
     display_name = "Go"
     comment = "//"
-    tools = ("go",)
-    install_hint = "apt-get install golang-go golang-github-stretchr-testify-dev"
     job_cost_s = 0.3
     wrong_completion = '    panic("doctor")\n}\n'
     batch_size = 16

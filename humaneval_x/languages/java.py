@@ -23,8 +23,6 @@ class Java(LanguageSpec):
     task_prefix = "Java"
     display_name = "Java"
     comment = "//"
-    tools = ("javac", "java")
-    install_hint = "apt-get install default-jdk-headless"
     job_cost_s = 0.35
     wrong_completion = '        throw new RuntimeException("doctor");\n    }\n}\n'
 

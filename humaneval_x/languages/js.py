@@ -20,8 +20,6 @@ class JavaScript(LanguageSpec):
     task_prefix = "JavaScript"
     display_name = "JavaScript"
     comment = "//"
-    tools = ("npm",)  # prepare.sh fetches node itself
-    install_hint = "apt-get install npm"
     job_cost_s = 0.06
     wrong_completion = "  throw new Error('doctor');\n}\n"
 

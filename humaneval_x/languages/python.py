@@ -16,8 +16,6 @@ class Python(LanguageSpec):
     task_prefix = "Python"
     display_name = "Python"
     comment = "#"
-    tools = ("python3",)
-    install_hint = "apt-get install python3"
     job_cost_s = 0.03
     wrong_completion = "    raise NotImplementedError('doctor')\n"
 

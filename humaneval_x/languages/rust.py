@@ -29,8 +29,6 @@ class Rust(LanguageSpec):
     task_prefix = "Rust"
     display_name = "Rust"
     comment = "//"
-    tools = ("rustc", "cargo")
-    install_hint = "apt-get install rustc cargo librust-regex-dev librust-md5-dev"
     job_cost_s = 0.3
     wrong_completion = '    panic!("doctor");\n}\n'
     batch_size = 16

@@ -16,11 +16,11 @@ from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
+from humaneval_x.runner import Sampling
 from humaneval_x.samples import read_samples
 from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
 from humaneval_x.tasks import TASK_KINDS, build_tasks
 from runners import RUNNER_MODULES, runner_factory
-from runners.base import Sampling
 from sandboxes.backend import SandboxUnavailable
 
 # Commands whose parser and handler live in their own module: (module, help).

@@ -9,9 +9,9 @@ from tqdm import tqdm
 
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import Appender, read_rows, write_json_atomic
+from humaneval_x.runner import Runner, Sampling
 from humaneval_x.samples import row_key, sample_row
 from humaneval_x.tasks import Task
-from runners.base import Runner, Sampling
 
 GENERATION_META = "generation.json"
 

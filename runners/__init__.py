@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from runners.base import RunnerFactory
+from humaneval_x.runner import RunnerFactory
 
 RUNNER_MODULES = {"reference": "runners.reference", "codegeex": "runners.codegeex"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Sequence
 
+from humaneval_x.runner import Completion, Runner, RunnerFactory, Sampling
 from humaneval_x.tasks import Task
-from runners.base import Completion, Runner, RunnerFactory, Sampling
 
 
 class ReferenceRunner(Runner):

@@ -9,8 +9,8 @@ import pytest
 
 from humaneval_x.errors import InputError
 from humaneval_x.generate import generate, read_meta, shard
+from humaneval_x.runner import Completion, Runner, Sampling, task_seed
 from humaneval_x.tasks import Task, build_tasks
-from runners.base import Completion, Runner, Sampling, task_seed
 from runners.reference import ReferenceRunner
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from mindspore import Tensor, mutable, ops
 
-from runners.base import Sampling
+from humaneval_x.runner import Sampling
 from runners.codegeex.config import EOS_ID, TOKENIZER_VOCAB
 from runners.codegeex.model import Caches, CodeGeeX, DecodeStep, MergeWindow
 

@@ -14,8 +14,8 @@ import numpy as np
 from humaneval_x.errors import InputError
 from humaneval_x.languages import get_language
 from humaneval_x.languages.base import LanguageSpec
+from humaneval_x.runner import Completion, Runner, RunnerFactory, Sampling, task_seed
 from humaneval_x.tasks import Task
-from runners.base import Completion, Runner, RunnerFactory, Sampling, task_seed
 from runners.codegeex.checkpoint import checkpoint_digest, iter_weights
 from runners.codegeex.config import CONFIGS, EOS_ID, get_config
 from runners.codegeex.decoding import Decoder, Row, check_sampling

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from runners.base import Sampling
+from humaneval_x.runner import Sampling
 from runners.codegeex.config import EOS_ID
 from runners.codegeex.decoding import check_sampling, sample_next
 

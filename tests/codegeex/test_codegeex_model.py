@@ -7,7 +7,7 @@ import numpy as np
 import numpy_reference
 from mindspore import Tensor
 
-from runners.base import Sampling
+from humaneval_x.runner import Sampling
 from runners.codegeex.config import parameter_shapes
 from runners.codegeex.decoding import WINDOW
 from runners.codegeex.model import CodeGeeX, DecodeStep

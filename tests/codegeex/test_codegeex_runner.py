@@ -8,9 +8,9 @@ import pytest
 
 from humaneval_x.errors import InputError
 from humaneval_x.problem import Problem
+from humaneval_x.runner import Sampling
 from humaneval_x.tasks import Task
 from runners import runner_factory
-from runners.base import Sampling
 from runners.codegeex.runner import CodeGeeXRunner, Options
 from tests.codegeex.conftest import tiny_model_args
 

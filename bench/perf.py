@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baseline import run_baseline  # noqa: E402
+from humaneval_x import plugins  # noqa: E402
 from humaneval_x.data import load_dataset  # noqa: E402
 from humaneval_x.evaluate import EvaluationOptions, evaluate  # noqa: E402
 from humaneval_x.languages import LANGUAGE_KEYS, get_language, language_of_task  # noqa: E402
@@ -74,9 +75,7 @@ def _timing(rows: list[dict], wall_s: float) -> Timing:
 
 
 def time_baseline(samples: list[Sample], workers: int | None) -> Timing:
-    from sandboxes.local import LocalBackend
-
-    with LocalBackend(workers=workers) as backend:
+    with plugins.backend_class("local")(workers=workers) as backend:
         backend.prepare(sorted({s.task.language for s in samples}))
         started = time.monotonic()
         rows = list(run_baseline(samples, backend))
@@ -85,23 +84,13 @@ def time_baseline(samples: list[Sample], workers: int | None) -> Timing:
 
 def time_backend(name: str, samples: list[Sample], workers: int | None) -> Timing:
     """Evaluate `samples` in a fresh run folder with an empty verdict cache."""
-    backend = make_backend(name, workers)
+    backend = plugins.backend_class(name)(workers=workers)
     with backend, tempfile.TemporaryDirectory(prefix="perf-") as scratch:
         backend.prepare(sorted({s.task.language for s in samples}))
         options = EvaluationOptions(progress=False, cache_dir=Path(scratch) / "cache")
         started = time.monotonic()
         rows = evaluate(samples, Path(scratch) / "run", backend, options)
     return _timing(rows, time.monotonic() - started)
-
-
-def make_backend(name: str, workers: int | None):
-    if name == "local":
-        from sandboxes.local import LocalBackend
-
-        return LocalBackend(workers=workers)
-    from sandboxes.docker_backend import DockerBackend
-
-    return DockerBackend(workers=workers)
 
 
 def measure(args: argparse.Namespace) -> dict:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
 import time
 from pathlib import Path
 
+from humaneval_x import plugins
 from humaneval_x.cache import default_cache_dir
 from humaneval_x.data import load_dataset
 from humaneval_x.errors import InputError
@@ -20,15 +22,10 @@ from humaneval_x.runner import Sampling
 from humaneval_x.samples import read_samples
 from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
 from humaneval_x.tasks import TASK_KINDS, build_tasks
-from runners import RUNNER_MODULES, runner_factory
-from sandboxes.backend import SandboxUnavailable
+from sandboxes.backend import Backend, SandboxUnavailable
 
-# Commands whose parser and handler live in their own module: (module, help).
-MODULE_COMMANDS = {
-    "compare": ("humaneval_x.compare", "compare runs: paired differences, flips, significance"),
-    "leaderboard": ("humaneval_x.leaderboard", "add runs to the leaderboard JSON and page"),
-    "convert-checkpoint": ("runners.codegeex.convert", "PyTorch CodeGeeX .pt -> MindSpore .ckpt"),
-}
+# The harness's commands that live in a module of their own, as plug-in commands do.
+MODULE_COMMANDS = {"compare": "humaneval_x.compare", "leaderboard": "humaneval_x.leaderboard"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,8 +50,7 @@ def build_parser(argv: list[str] | None) -> argparse.ArgumentParser:
     _add_evaluate(commands.add_parser("evaluate", help="judge samples in a sandbox"))
     _add_bench(commands.add_parser("bench", help="generate then evaluate"), runner)
     _add_doctor(commands.add_parser("doctor", help="self-check the data and the sandbox"))
-    for name, (module, help_text) in MODULE_COMMANDS.items():
-        _add_module_command(commands, name, module, help_text, argv)
+    _add_module_commands(commands, argv)
     return parser
 
 
@@ -69,13 +65,23 @@ def _chosen_runner(argv: list[str] | None) -> str:
     return "reference"
 
 
-def _add_module_command(commands, name: str, module: str, help_text: str, argv) -> None:
+def _add_module_commands(commands, argv: list[str] | None) -> None:
+    """Commands of a module with HELP, add_arguments(parser) and main(args): the harness's own
+    and the plug-ins'. A module is imported only when its command runs or the list is shown."""
     words = sys.argv[1:] if argv is None else argv
-    parser = commands.add_parser(name, help=help_text)
-    if words and words[0] == name:  # import heavy modules only when their command runs
-        loaded = importlib.import_module(module)
-        loaded.add_arguments(parser)
-        parser.set_defaults(handler=loaded.main)
+    listing = not words or words[0].startswith("-")
+    loaders = {name: functools.partial(importlib.import_module, module)
+               for name, module in MODULE_COMMANDS.items()}  # fmt: skip
+    for name in plugins.names(plugins.COMMANDS):
+        loaders[name] = functools.partial(plugins.command, name)
+    for name, load in loaders.items():
+        if not (listing or words[0] == name):
+            commands.add_parser(name)
+            continue
+        module = load()
+        parser = commands.add_parser(name, help=module.HELP)
+        module.add_arguments(parser)
+        parser.set_defaults(handler=module.main)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +94,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sandbox(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sandbox", choices=("auto", "local", "docker"), default="auto",
+    parser.add_argument("--sandbox", choices=("auto", *plugins.names(plugins.BACKENDS)),
+                        default="auto",
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
     parser.add_argument("--timeout", type=float, default=None, help="run-time limit in seconds")
@@ -99,7 +106,8 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
-    parser.add_argument("--runner", choices=sorted(RUNNER_MODULES), default="reference")
+    runners = plugins.names(plugins.RUNNERS)
+    parser.add_argument("--runner", choices=runners, default="reference")
     parser.add_argument("--n", type=int, default=1, help="samples per task")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-p", type=float, default=0.95)
@@ -110,8 +118,8 @@ def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
     parser.add_argument("--shard", default="0/1",
                         help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
                         "of the full list from RANK), or env for $RANK_ID/$RANK_SIZE")  # fmt: skip
-    if runner in RUNNER_MODULES:
-        runner_factory(runner).add_arguments(parser)
+    if runner in runners:
+        plugins.runner_factory(runner).add_arguments(parser)
 
 
 def _add_generate(parser: argparse.ArgumentParser, runner: str) -> None:
@@ -182,7 +190,7 @@ def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
     kind = kind or ("translation" if args.command == "translate" else "generation")
     dataset = load_dataset(_languages(args), args.data_dir)
     tasks = shard(build_tasks(dataset, kind, _languages(args), args.pairs), *_shard(args.shard))
-    runner = runner_factory(args.runner).from_args(args)
+    runner = plugins.runner_factory(args.runner).from_args(args)
     written = generate(runner, tasks, _sampling(args), args.out, kind, not args.no_progress)
     print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
     return 0
@@ -245,21 +253,26 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if all(anomaly["known"] for anomaly in report["anomalies"]) else 1
 
 
-def make_backend(name: str, workers: int | None):
-    """The sandbox backend: docker, local, or auto (docker when a daemon answers)."""
-    from sandboxes.local import LocalBackend
+def make_backend(name: str, workers: int | None) -> Backend:
+    """The sandbox backend of a name, or auto: docker when a daemon answers, else local."""
+    if name == "auto":
+        name = "docker" if _available("docker") else "local"
+        if name == "local":
+            print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
+    try:
+        backend = plugins.backend_class(name)
+    except ImportError as exc:
+        message = f"the {name} backend is not installed in this checkout ({exc})"
+        raise SandboxUnavailable(message) from exc
+    return backend(workers=workers)
 
-    if name in ("docker", "auto"):
-        try:
-            from sandboxes.docker_backend import DockerBackend, docker_available
-        except ImportError:
-            DockerBackend, docker_available = None, lambda: False  # noqa: N806
-        if name == "docker" or docker_available():
-            if DockerBackend is None:
-                raise SandboxUnavailable("the docker backend is not installed in this checkout")
-            return DockerBackend(workers=workers)
-        print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
-    return LocalBackend(workers=workers)
+
+def _available(name: str) -> bool:
+    """Whether a backend is installed and can work on this machine."""
+    try:
+        return plugins.backend_class(name).available()
+    except (ImportError, InputError):
+        return False
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from humaneval_x.statistics import paired_interval, sign_flip_test
 from humaneval_x.summary import read_summary, summary_path
 from humaneval_x.tasks import group_of_key
 
+HELP = "compare runs: paired differences, flips, significance"
 COMPARE_SCHEMA = "humaneval-x/compare/1"
 TEST_NAME = "paired sign-flip permutation test on per-problem pass@k differences"
 FLIP_RULE = "solved = at least one passing sample (c > 0)"

@@ -22,6 +22,7 @@ from humaneval_x.leaderboard_page import write_page
 from humaneval_x.metrics import average_metrics
 from humaneval_x.summary import read_summary, summary_path
 
+HELP = "add runs to the leaderboard JSON and page"
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "leaderboard.schema.json"
 DEFAULT_OUT = Path("results/leaderboard.json")

@@ -1,14 +1,2 @@
-"""Model runners, by name; each lives in its own module and is imported only when chosen."""
-
-from __future__ import annotations
-
-import importlib
-
-from humaneval_x.runner import RunnerFactory
-
-RUNNER_MODULES = {"reference": "runners.reference", "codegeex": "runners.codegeex"}
-
-
-def runner_factory(name: str) -> RunnerFactory:
-    """The factory of a runner name (its module exports `Factory`)."""
-    return importlib.import_module(RUNNER_MODULES[name]).Factory
+"""Model runner plug-ins: each registers its factory as an entry point (pyproject.toml) and is
+imported only when chosen. The contract they implement is humaneval_x/runner.py."""

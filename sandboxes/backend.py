@@ -130,9 +130,17 @@ class SandboxUnavailable(Exception):
 
 
 class Backend(ABC):
-    """Where the job runner lives. Use as a context manager so everything is cleaned up."""
+    """Where the job runner lives, built as `Backend(workers=N)` (None: one per core).
+
+    Use as a context manager so everything is cleaned up.
+    """
 
     name: str
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether this backend can work on this machine at all (`--sandbox auto` asks)."""
+        return True
 
     @abstractmethod
     def prepare(self, languages: Iterable[str]) -> None:

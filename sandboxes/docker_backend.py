@@ -31,7 +31,8 @@ import docker
 from docker.errors import DockerException, ImageNotFound
 from docker.types import LogConfig
 
-from sandboxes import images, languages
+from sandboxes import images
+from sandboxes import languages as sandbox_languages
 from sandboxes.backend import Backend, Job, SandboxUnavailable
 
 SANDBOX_LABEL = "org.humaneval-x.sandbox"
@@ -171,6 +172,19 @@ class DockerBackend(Backend):
         self._uids = itertools.count()
         self._closed = False
         _BACKENDS.add(self)
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether a Docker engine answers and the sandbox images exist or can be built."""
+        try:
+            client = docker.from_env(timeout=10)
+            client.ping()
+            if all(images.is_current(client, lang) for lang in sandbox_languages()):
+                return True
+            client.images.get(images.base_image())
+            return True
+        except (DockerException, ImageNotFound):
+            return False
 
     def prepare(self, languages: Iterable[str]) -> None:
         """Check the engine, build missing or stale images and start one container each."""
@@ -330,19 +344,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def docker_available() -> bool:
-    """Whether a Docker engine answers and the sandbox images exist or can be built."""
-    try:
-        client = docker.from_env(timeout=10)
-        client.ping()
-        if all(images.is_current(client, lang) for lang in languages()):
-            return True
-        client.images.get(images.base_image())
-        return True
-    except (DockerException, ImageNotFound):
-        return False
 
 
 _BACKENDS: weakref.WeakSet[DockerBackend] = weakref.WeakSet()

@@ -42,9 +42,9 @@ def make_backend(
     """A prepared backend of `kind` ("local" or "docker"), or skip/fail; `memory_mb` sets the
     containers' memory limit."""
     if kind == "docker":
-        from sandboxes.docker_backend import ContainerLimits, DockerBackend, docker_available
+        from sandboxes.docker_backend import ContainerLimits, DockerBackend
 
-        if not docker_available():
+        if not DockerBackend.available():
             unavailable(kind, "no Docker engine, or no sandbox images and no base image")
         limits = ContainerLimits(memory_mb=memory_mb) if memory_mb else None
         backend: Backend = DockerBackend(workers=workers, limits=limits)

@@ -15,7 +15,7 @@ from sandbox_fixtures import make_backend
 
 from sandboxes import docker_backend, images
 from sandboxes.backend import Job, SandboxUnavailable, Step
-from sandboxes.docker_backend import OWNER_LABEL, DockerBackend, docker_available
+from sandboxes.docker_backend import OWNER_LABEL, DockerBackend
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,9 +37,9 @@ def _owned_containers(client, pid: int) -> list:
     return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner}"})
 
 
-def test_docker_available_is_false_without_an_engine(monkeypatch) -> None:
+def test_docker_is_unavailable_without_an_engine(monkeypatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    assert docker_available() is False
+    assert DockerBackend.available() is False
 
 
 @pytest.mark.docker

@@ -24,6 +24,7 @@ import numpy as np
 from runners.codegeex.checkpoint import CheckpointError, CheckpointWriter
 from runners.codegeex.config import CONFIGS, ModelConfig, get_config, parameter_shapes
 
+HELP = "PyTorch CodeGeeX .pt -> MindSpore .ckpt"
 STORAGE_DTYPES = {
     "HalfStorage": np.float16,
     "FloatStorage": np.float32,
@@ -224,6 +225,7 @@ def convert(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `humaneval-x convert-checkpoint`."""
     parser.add_argument(
         "--input", required=True, type=Path, help="PyTorch checkpoint (codegeex_13b.pt)"
     )

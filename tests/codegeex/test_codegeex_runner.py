@@ -7,10 +7,10 @@ import argparse
 import pytest
 
 from humaneval_x.errors import InputError
+from humaneval_x.plugins import runner_factory
 from humaneval_x.problem import Problem
 from humaneval_x.runner import Sampling
 from humaneval_x.tasks import Task
-from runners import runner_factory
 from runners.codegeex.runner import CodeGeeXRunner, Options
 from tests.codegeex.conftest import tiny_model_args
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib
 import os
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 from humaneval_x import plugins
 from humaneval_x.cache import default_cache_dir
@@ -70,18 +70,20 @@ def _add_module_commands(commands, argv: list[str] | None) -> None:
     and the plug-ins'. A module is imported only when its command runs or the list is shown."""
     words = sys.argv[1:] if argv is None else argv
     listing = not words or words[0].startswith("-")
-    loaders = {name: functools.partial(importlib.import_module, module)
-               for name, module in MODULE_COMMANDS.items()}  # fmt: skip
-    for name in plugins.names(plugins.COMMANDS):
-        loaders[name] = functools.partial(plugins.command, name)
-    for name, load in loaders.items():
+    for name in [*MODULE_COMMANDS, *plugins.names(plugins.COMMANDS)]:
         if not (listing or words[0] == name):
             commands.add_parser(name)
             continue
-        module = load()
+        module = _command_module(name)
         parser = commands.add_parser(name, help=module.HELP)
         module.add_arguments(parser)
         parser.set_defaults(handler=module.main)
+
+
+def _command_module(name: str) -> ModuleType:
+    if name in MODULE_COMMANDS:
+        return importlib.import_module(MODULE_COMMANDS[name])
+    return plugins.command(name)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -37,19 +36,23 @@ def program_job(sample: Sample, options: EvaluationOptions) -> tuple[str, Job]:
     spec = get_language(sample.task.language)
     program = spec.program(sample.task.problem, sample.task.context, sample.generation)
     steps = program.steps
-    timeout = options.run_timeout_s
-    if timeout is None and options.run_timeouts:
-        timeout = options.run_timeouts.get(sample.task.problem.task_id)
+    timeout = _run_timeout(sample, options)
     if timeout is not None:
         steps = tuple(
-            dataclasses.replace(step, timeout_s=timeout) if step.phase == "run" else step
-            for step in steps
+            replace(step, timeout_s=timeout) if step.phase == "run" else step for step in steps
         )
     job = Job("", spec.key, program.files, steps, batch_group=program.batch_group)
     content = job.to_json()
     payload = json.dumps([spec.key, content["files"], content["steps"]], sort_keys=True)
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-    return digest, dataclasses.replace(job, id=digest)
+    return digest, replace(job, id=digest)
+
+
+def _run_timeout(sample: Sample, options: EvaluationOptions) -> float | None:
+    """The run-time limit of a sample: the one for all, else its task's own, else none."""
+    if options.run_timeout_s is None and options.run_timeouts:
+        return options.run_timeouts.get(sample.task.problem.task_id)
+    return options.run_timeout_s
 
 
 def result_row(sample: Sample, digest: str, verdict: dict) -> dict:

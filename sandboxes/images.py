@@ -20,7 +20,7 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
-from sandboxes import languages
+from sandboxes import languages as sandbox_languages
 from sandboxes.backend import SandboxUnavailable, jobrunner_files
 from sandboxes.local import TOOLCHAIN_FILE, inputs_digest, read_text_or_none
 
@@ -131,7 +131,7 @@ def ensure(client: docker.DockerClient, languages: list[str], log=sys.stderr) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the HumanEval-X sandbox images.")
     parser.add_argument("command", choices=["build", "status"])
-    parser.add_argument("languages", nargs="*", default=list(languages()))
+    parser.add_argument("languages", nargs="*", default=list(sandbox_languages()))
     args = parser.parse_args(argv)
     client = docker.from_env()
     if args.command == "build":

@@ -1,8 +1,10 @@
 """Content-addressed verdict cache: a program once judged is not run again, in any later run.
 
-A verdict is stored under the digest of the job (its language, files, steps and limits) and the
-identity of what judged it: the backend, its limits, the language's image or toolchain version,
-and the job runner. Sandbox errors are not stored; they say nothing about the program.
+A verdict is stored under the digest of the job (its language, files, steps and limits), the
+identity of what judged it (the backend, its limits, the language's image or toolchain version,
+the job runner) and the version of the rules that turn steps into verdicts. Only verdicts that
+depend on the program alone are stored: not sandbox errors, and not a timeout that the
+program did not earn by using its CPU time (it waited, or other processes had the CPU).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from humaneval_x.jsonl import write_json_atomic
 from sandboxes.backend import Job, jobrunner_digest
 
 CACHE_ENV = "HUMANEVAL_X_CACHE"
+# Changes whenever what a verdict means changes, so no verdict of older rules is reused.
+VERDICT_RULES = "proof-1"
+CPU_SHARE = 0.9  # a timeout is the program's own when it used this share of its time limit
 
 
 def default_cache_dir() -> Path:
@@ -33,6 +38,7 @@ def sandbox_identity(sandbox: dict, language: str) -> dict:
         "image": sandbox.get("images", {}).get(language),
         "toolchain": sandbox.get("toolchains", {}).get(language),
         "jobrunner": jobrunner_digest(),
+        "rules": VERDICT_RULES,
     }
 
 
@@ -63,7 +69,18 @@ class VerdictCache:
         return {**verdict, "id": job.id}
 
     def put(self, job: Job, verdict: dict) -> None:
-        """Store a verdict (atomically); sandbox errors are skipped."""
-        if verdict.get("error"):
+        """Store a verdict (atomically) if it depends on the program alone."""
+        if not depends_on_program_alone(verdict):
             return
         write_json_atomic(self._path(self.key(job)), verdict)
+
+
+def depends_on_program_alone(verdict: dict) -> bool:
+    """Not a sandbox error, and no step timed out before using most of its CPU time limit."""
+    if verdict.get("error"):
+        return False
+    for step in verdict.get("steps", []):
+        limit = step.get("limit_s", float("inf"))
+        if step.get("timed_out") and step.get("cpu_s", 0.0) < CPU_SHARE * limit:
+            return False
+    return True

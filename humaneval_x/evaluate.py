@@ -15,6 +15,7 @@ from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender, read_rows
 from humaneval_x.languages import get_language
+from humaneval_x.languages.base import Verdict
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job, StepResult
 
@@ -59,15 +60,17 @@ def result_row(sample: Sample, digest: str, verdict: dict) -> dict:
     """The results.jsonl row of a sample from its program's verdict."""
     spec = get_language(sample.task.language)
     steps = [StepResult.from_json(step) for step in verdict.get("steps", [])]
-    status = "sandbox_error" if verdict.get("error") else spec.classify(steps)
+    judged = Verdict("sandbox_error") if verdict.get("error") else spec.classify(steps)
     last = steps[-1] if steps else None
     stderr = verdict.get("error") or (last.stderr_tail if last else "")
     return {
         "task_id": sample.task.task_id,
         "completion_id": sample.completion_id,
         "source_task_id": sample.task.source_task_id,
-        "status": status,
-        "passed": status == "passed",
+        "status": judged.status,
+        "passed": judged.status == "passed",
+        "integrity": judged.integrity,
+        "detail": judged.detail,
         "exit_code": last.exit_code if last else None,
         "duration_s": round(sum(step.duration_s for step in steps), 4),
         "program_sha256": digest,

@@ -11,7 +11,7 @@ from humaneval_x import __version__
 from humaneval_x.data import HUB_DATASET, Dataset
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
-from humaneval_x.languages.base import STATUSES
+from humaneval_x.languages.base import INTEGRITY_EVENTS, STATUSES
 from humaneval_x.metrics import KS, average_metrics, group_metrics
 from humaneval_x.samples import row_key
 from humaneval_x.tasks import group_of_key
@@ -75,6 +75,7 @@ def build_summary(
     per_task: dict[str, list[int]] = {}
     by_group: dict[str, list[str]] = defaultdict(list)
     statuses: dict[str, Counter] = defaultdict(Counter)
+    integrity: dict[str, Counter] = defaultdict(Counter)
     for row in rows:
         key = row_key(row)[0]
         counts = per_task.setdefault(key, [0, 0])
@@ -84,6 +85,8 @@ def build_summary(
         if key not in by_group[group]:
             by_group[group].append(key)
         statuses[group][row["status"]] += 1
+        if row.get("integrity"):
+            integrity[group][row["integrity"]] += 1
     metrics = {}
     for group in sorted(by_group):
         counts = [tuple(per_task[key]) for key in by_group[group]]
@@ -92,6 +95,7 @@ def build_summary(
             "n_tasks": len(counts),
             "n_samples": sum(n for n, _ in counts),
             "status_counts": _ordered(statuses[group]),
+            "integrity_counts": _ordered(integrity[group], INTEGRITY_EVENTS),
         }
     total = sum(statuses.values(), Counter())
     return {
@@ -108,14 +112,15 @@ def build_summary(
         "metrics": metrics,
         "average": average_metrics(metrics),
         "status_counts": _ordered(total),
+        "integrity_counts": _ordered(sum(integrity.values(), Counter()), INTEGRITY_EVENTS),
         "per_task": per_task,
         "unique_programs": len({row["program_sha256"] for row in rows}),
         "wall_s": round(wall_s, 2),
     }
 
 
-def _ordered(counter: Counter) -> dict[str, int]:
-    return {status: counter[status] for status in STATUSES if counter[status]}
+def _ordered(counter: Counter, names: tuple[str, ...] = STATUSES) -> dict[str, int]:
+    return {name: counter[name] for name in names if counter[name]}
 
 
 def format_table(summary: dict) -> str:
@@ -131,6 +136,10 @@ def format_table(summary: dict) -> str:
     if len(summary["metrics"]) > 1:
         average = ["average", *(_percent(summary["average"].get(k)) for k in ks)]
         lines.append("| " + " | ".join(average + [""] * (len(header) - len(average))) + " |")
+    caught = summary.get("integrity_counts")
+    if caught:
+        events = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in caught.items())
+        lines.append(f"\nStopped, and failed: {events} (see `integrity` in results.jsonl).")
     return "\n".join(lines)
 
 

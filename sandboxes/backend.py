@@ -33,6 +33,8 @@ class Step:
 
     `server` starts a long-lived compiler that the job runner may ask instead of running
     `argv` (see sandboxes/jobrunner/compile_server.py); the verdict must not depend on which.
+    `proof`: the step gets a token on stdin and reports its tests through lines that carry it
+    (sandboxes/jobrunner/proof.py); a run step passes only with the `done` event.
     """
 
     phase: str
@@ -41,6 +43,7 @@ class Step:
     memory_mb: int | None = 1024
     env: dict[str, str] = field(default_factory=dict)
     server: tuple[str, ...] = ()
+    proof: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,11 @@ def _step_json(step: Step) -> dict:
         "memory_mb": step.memory_mb,
         "env": dict(step.env),
     }
-    return {**fields, "server": list(step.server)} if step.server else fields
+    if step.server:
+        fields["server"] = list(step.server)
+    if step.proof:
+        fields["proof"] = True
+    return fields
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,12 @@ class StepResult:
     stdout_tail: str
     stderr_tail: str
     output_limit: bool = False  # killed for printing more than the output cap
+    oom_killed: bool = False  # the kernel killed it for lack of memory
+    events: tuple[tuple[str, str], ...] = ()  # proof events: (event, detail), in order
+
+    @property
+    def event_names(self) -> tuple[str, ...]:
+        return tuple(event for event, _ in self.events)
 
     @classmethod
     def from_json(cls, row: dict) -> StepResult:
@@ -122,6 +135,8 @@ class StepResult:
             stdout_tail=row.get("stdout_tail", ""),
             stderr_tail=row.get("stderr_tail", ""),
             output_limit=bool(row.get("output_limit")),
+            oom_killed=bool(row.get("oom_killed")),
+            events=tuple((str(event), str(detail)) for event, detail in row.get("events", ())),
         )
 
 

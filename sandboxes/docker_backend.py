@@ -2,17 +2,19 @@
 
 Each container runs one job runner (`--workers 1`, as the container's PID 1) that reads jobs on
 its stdin through the attach socket and answers one verdict line per job. Containers have no
-network, a read-only root filesystem, a size-limited tmpfs for job directories, memory (swap
-included), CPU and pid limits, no capabilities, no-new-privileges and their own unprivileged
-uid. A pool of containers per language is kept for the whole run; at most `workers` jobs run at
-once. A container that dies or stops answering is replaced and its job retried once.
+network, no SysV IPC or message queues, a read-only root filesystem, a size-limited tmpfs for
+job directories, memory (swap included), CPU and pid limits and no-new-privileges. The runner
+is root with only the capabilities it needs to run each job as the unprivileged uid of the
+container's host-wide slot (and the compile servers as another), so no two containers of any
+run on the host share a uid. A pool of containers per language is kept for the whole run; at
+most `workers` jobs run at once. A container that dies or stops answering is replaced and its
+job retried once.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import itertools
 import json
 import os
 import queue
@@ -34,12 +36,16 @@ from docker.types import LogConfig
 from sandboxes import images
 from sandboxes import languages as sandbox_languages
 from sandboxes.backend import Backend, Job, SandboxUnavailable
+from sandboxes.jobrunner.isolation import claim_slot
 
 SANDBOX_LABEL = "org.humaneval-x.sandbox"
 OWNER_LABEL = "org.humaneval-x.owner"
 TOOLCHAINS = "/opt/humaneval-x/toolchains"
-UID_BASE = 62000  # one uid per container, so RLIMIT_NPROC of one job never counts another's
-UID_SPAN = 2000
+# What the runner needs to run jobs as another uid, hand them their files and clean up after.
+RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL", "CHOWN", "FOWNER", "DAC_OVERRIDE"]
+# No SysV shared memory, message queues or semaphores in the container's IPC namespace.
+NO_SYSV_IPC = {"kernel.shmall": "0", "kernel.msgmni": "0",
+               "kernel.sem": "0 0 0 0"}  # fmt: skip
 ANSWER_SLACK_S = 30.0  # beyond the job's own step limits, before a container counts as hung
 STDERR_KEEP = 2000
 
@@ -61,24 +67,34 @@ class SandboxLost(Exception):
 class _Sandbox:
     """One container and its attach socket: one job in, one verdict out."""
 
-    def __init__(self, client: docker.DockerClient, image: str, uid: int, limits: ContainerLimits):
-        self.container = client.containers.create(
-            image,
-            stdin_open=True,
-            network_mode="none",
-            ipc_mode="none",
-            read_only=True,
-            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={limits.tmpfs_mb}m,mode=1777"},
-            mem_limit=f"{limits.memory_mb}m",
-            memswap_limit=f"{limits.memory_mb}m",
-            nano_cpus=int(limits.cpus * 1e9),
-            pids_limit=limits.pids,
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            user=f"{uid}:{uid}",
-            log_config=LogConfig(type=LogConfig.types.NONE),
-            labels={SANDBOX_LABEL: "1", OWNER_LABEL: _owner()},
-        )
+    def __init__(self, client: docker.DockerClient, image: str, limits: ContainerLimits):
+        self.slot, self._slot_lock = claim_slot()  # held for the container's life
+        command = ["python3", "-u", "-P", "-m", "jobrunner", "--workers", "1", "--isolation",
+                   "container", "--slot", str(self.slot), "--toolchains", TOOLCHAINS]  # fmt: skip
+        try:
+            self.container = client.containers.create(
+                image,
+                command=command,
+                stdin_open=True,
+                network_mode="none",
+                ipc_mode="none",
+                sysctls=NO_SYSV_IPC,
+                read_only=True,
+                tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={limits.tmpfs_mb}m,mode=1777"},
+                mem_limit=f"{limits.memory_mb}m",
+                memswap_limit=f"{limits.memory_mb}m",
+                nano_cpus=int(limits.cpus * 1e9),
+                pids_limit=limits.pids,
+                cap_drop=["ALL"],
+                cap_add=RUNNER_CAPABILITIES,
+                security_opt=["no-new-privileges"],
+                user="0:0",
+                log_config=LogConfig(type=LogConfig.types.NONE),
+                labels={SANDBOX_LABEL: "1", OWNER_LABEL: _owner()},
+            )
+        except Exception:
+            os.close(self._slot_lock)
+            raise
         try:
             params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
             attached = self.container.attach_socket(params=params)
@@ -155,6 +171,8 @@ class _Sandbox:
         # The engine may be gone at exit; orphans are then removed by the next prepare().
         with contextlib.suppress(DockerException):
             self.container.remove(force=True)
+        with contextlib.suppress(OSError):
+            os.close(self._slot_lock)  # its uids are free once the container is gone
 
 
 class DockerBackend(Backend):
@@ -169,7 +187,6 @@ class DockerBackend(Backend):
         self._idle: dict[str, list[_Sandbox]] = defaultdict(list)
         self._live: set[_Sandbox] = set()
         self._lock = threading.Lock()
-        self._uids = itertools.count()
         self._closed = False
         _BACKENDS.add(self)
 
@@ -299,8 +316,7 @@ class DockerBackend(Backend):
     def _start(self, language: str) -> _Sandbox:
         if self._closed:
             raise SandboxUnavailable("the docker backend is closed")
-        uid = UID_BASE + next(self._uids) % UID_SPAN
-        sandbox = _Sandbox(self._connect(), self._images[language], uid, self.limits)
+        sandbox = _Sandbox(self._connect(), self._images[language], self.limits)
         with self._lock:
             self._live.add(sandbox)
         return sandbox

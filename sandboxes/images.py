@@ -1,9 +1,10 @@
 """The sandbox images: one per language, built from sandboxes/<lang>/Dockerfile on one base.
 
 `python -m sandboxes.images build [LANG...]` builds what is missing or stale (the Docker layer
-cache makes an unchanged image cheap). Each image is tagged `humaneval-x/<lang>:latest` and
-labelled with the digest of what it was built from, so a changed job runner, Dockerfile or
-prepare script is noticed and rebuilt.
+cache makes an unchanged image cheap). Each image is tagged `humaneval-x/<lang>:<digest>`, the
+first hex digits of the digest of what it was built from (job runner, Dockerfile, prepare
+files, base image), so a changed source is a new tag, and checkouts of different versions on
+one host each find their own images instead of rebuilding each other's.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ REMEDY = "run `make base-image sandboxes` (or `python -m sandboxes.images build`
 
 
 def image_tag(language: str) -> str:
-    return f"humaneval-x/{language}:latest"
+    return f"humaneval-x/{language}:{source_digest(language)[:16]}"
 
 
 def base_image() -> str:

@@ -88,9 +88,10 @@ class LocalBackend(Backend):
                 )
             subprocess.run(["chmod", "-R", "a+rX", str(self.toolchains)], check=True)
             stamp.write_text(inputs_digest(script.parent))
-        if version.exists():
-            return version.read_text().strip()
-        return _tool_version(host_toolchain(language).tools[0])
+        found = version.read_text().strip() if version.exists() else None
+        found = found or _tool_version(host_toolchain(language).tools[0])
+        prepared = read_text_or_none(stamp)
+        return f"{found}; prepared {prepared[:12]}" if prepared else found
 
     def run(self, jobs: list[Job]) -> Iterator[dict]:
         if not jobs:
@@ -123,12 +124,13 @@ def _tool_version(tool: str) -> str:
 
 
 def inputs_digest(folder: Path) -> str:
-    """Digest of what a prepare script builds from: the files of the language's folder but its
-    Dockerfile and toolchain.json."""
+    """Digest of what a prepare script builds from: the language's folder, sub-folders included,
+    but its Dockerfile, toolchain.json and what a host-side preparation built into build/."""
     sha = hashlib.sha256()
-    skipped = ("Dockerfile", TOOLCHAIN_FILE)
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name not in skipped):
-        sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and relative.parts[0] not in ("Dockerfile", TOOLCHAIN_FILE, "build"):
+            sha.update(str(relative).encode() + b"\0" + path.read_bytes())
     return sha.hexdigest()
 
 

@@ -46,6 +46,18 @@ class Program:
 
 
 SIGKILL = 9
+# What a sample tried that the sandbox stopped (summary.json counts them per language).
+INTEGRITY_EVENTS = ("early_exit", "tampering", "rejected_answer")
+EARLY_EXIT_DETAIL = "the tests did not run to the end (the program exited with status 0 first)"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A status, and when the sample tried something the sandbox stopped, what and how."""
+
+    status: str
+    integrity: str | None = None  # one of INTEGRITY_EVENTS
+    detail: str = ""
 
 
 class LanguageSpec(ABC):
@@ -90,30 +102,39 @@ class LanguageSpec(ABC):
     def program(self, problem: Problem, context: str, completion: str) -> Program:
         """Assemble the test program of one completion."""
 
-    def classify(self, results: list[StepResult]) -> str:
-        """Turn the executed steps of a job into one status."""
+    def classify(self, results: list[StepResult]) -> Verdict:
+        """Turn the executed steps of a job into a verdict.
+
+        A run passes only when it exited cleanly after its driver reported `done` with the
+        step's token: exit status 0 alone is an early exit, and fails.
+        """
         if not results:
-            return "sandbox_error"
+            return Verdict("sandbox_error")
         last = results[-1]
+        stopped = _stopped(last)
+        if stopped:
+            return stopped
         if last.timed_out:
-            return "timeout"
+            return Verdict("timeout")
         if last.output_limit:
-            return "runtime_error"
-        if last.exit_code == 0 and last.signal is None and not self.assertion_failed(last):
-            return "passed"
+            return Verdict("runtime_error", detail="output limit exceeded")
         if last.phase == "compile":
-            return "oom" if self.out_of_memory(last) else "compile_error"
+            return Verdict("oom" if self.out_of_memory(last) else "compile_error")
+        clean_exit = last.exit_code == 0 and last.signal is None
+        if clean_exit and "done" in last.event_names and "fail" not in last.event_names:
+            return Verdict("passed")
+        if "fail" in last.event_names or (not clean_exit and self.assertion_failed(last)):
+            return Verdict("failed")
+        if clean_exit:
+            return Verdict("failed", "early_exit", _detail(last, "early-exit", EARLY_EXIT_DETAIL))
         if self.out_of_memory(last):
-            return "oom"
-        if self.assertion_failed(last):
-            return "failed"
-        return "runtime_error"
+            return Verdict("oom")
+        return Verdict("runtime_error")
 
     def out_of_memory(self, result: StepResult) -> bool:
+        """An allocation failed (the runtime says so), or the kernel killed it for memory."""
         text = result.stdout_tail + result.stderr_tail
-        return any(marker in text for marker in OOM_MARKERS) or (
-            result.signal == SIGKILL and not result.timed_out
-        )
+        return any(marker in text for marker in OOM_MARKERS) or result.oom_killed
 
     def batch(self, jobs: list[Job], batch_id: str) -> Job:
         """One job that builds `jobs` together and runs each (languages with a batch_size)."""
@@ -126,6 +147,20 @@ class LanguageSpec(ABC):
     @abstractmethod
     def assertion_failed(self, result: StepResult) -> bool:
         """Whether a run step ended because a test assertion did not hold."""
+
+
+def _stopped(result: StepResult) -> Verdict | None:
+    """The verdict of a step whose driver or build tool stopped the sample, if it did."""
+    for event, detail in result.events:
+        if event == "tamper":
+            return Verdict("failed", "tampering", detail)
+        if event == "reject":
+            return Verdict("failed", "rejected_answer", detail)
+    return None
+
+
+def _detail(result: StepResult, event: str, default: str) -> str:
+    return next((detail for name, detail in result.events if name == event and detail), default)
 
 
 def last_line(text: str) -> str:

@@ -1,7 +1,16 @@
-"""C++: g++ with Boost and OpenSSL available, then run the binary."""
+"""C++: the completion and the tests are two translation units, checked, then linked.
+
+The tests' unit (test.cpp) is built from the prompt alone: its includes, its helpers in an
+anonymous namespace, the entry point's declaration, the dataset's test with its `main`
+renamed, and a driver that reads the token from `.preinit_array` (before any constructor of
+the completion runs) and reports `done` after the test's main returns. No macro, overload or
+specialisation of the completion can reach it; sandboxes/cpp/linkcheck.cpp refuses completion
+objects that could at link time (see there). g++ runs with the common headers precompiled.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sandboxes
@@ -14,6 +23,43 @@ from sandboxes.backend import Step, StepResult
 PRELUDE_FILE = Path(sandboxes.__file__).with_name("cpp") / "prelude.h"
 PRELUDE = PRELUDE_FILE.read_text(encoding="utf-8")
 PCH_FLAGS = ("-std=c++17", "-O0")
+COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+# The build: both units with the precompiled prelude, the link check, then gold (a third of the
+# default linker's time). $1: the prepared toolchain folder, $2: the entry point's name.
+BUILD = f"""set -e
+g++ {" ".join(PCH_FLAGS)} -include "$1/prelude.h" -c candidate.cpp
+g++ {" ".join(PCH_FLAGS)} -include "$1/prelude.h" -c test.cpp
+"$1/linkcheck" candidate.o test.o "$2"
+g++ -fuse-ld=gold -o main test.o candidate.o -lcrypto
+"""
+DRIVER = """
+namespace humaneval_x {
+extern "C" long read(int, void *, unsigned long);
+extern "C" long write(int, const void *, unsigned long);
+static char token[128];
+static unsigned long token_size;
+
+// Runs from .preinit_array: before any constructor, the completion's included.
+static void read_token(int, char **, char **) {
+    long got;
+    while (token_size < sizeof token && (got = read(0, token + token_size, sizeof token - token_size)) > 0)
+        token_size += got;
+    while (token_size && (token[token_size - 1] == '\\n' || token[token_size - 1] == ' '))
+        token_size--;
+}
+__attribute__((section(".preinit_array"), used)) static void (*read_token_first)(int, char **, char **) = read_token;
+
+static void report(const char *event) {
+    char line[256] = "\\nHUMANEVAL_X ";
+    unsigned long size = 13;
+    for (unsigned long i = 0; i < token_size && size < 200; i++) line[size++] = token[i];
+    line[size++] = ' ';
+    for (const char *c = event; *c && size < 254; c++) line[size++] = *c;
+    line[size++] = '\\n';
+    write(1, line, size);
+}
+}  // namespace humaneval_x
+"""
 
 
 class Cpp(LanguageSpec):
@@ -25,17 +71,70 @@ class Cpp(LanguageSpec):
     wrong_completion = "    throw 1;\n}\n"
 
     def program(self, problem: Problem, context: str, completion: str) -> Program:
-        source = context + completion + "\n" + problem.test + "\n"
-        prelude = ("-include", "{toolchains}/cpp/prelude.h")
-        gold = "-fuse-ld=gold"  # a third of the default linker's time for the same binary
-        compile_argv = ("g++", *PCH_FLAGS, *prelude, gold, "-o", "main", "main.cpp", "-lcrypto")
+        entry, test_unit = _test_unit(problem)
+        files = {
+            "build.sh": BUILD,
+            "candidate.cpp": context + completion + "\n",
+            "test.cpp": test_unit,
+        }
+        build = ("sh", "build.sh", "{toolchains}/cpp", entry)
         return Program(
-            files={"main.cpp": source},
+            files=files,
             steps=(
-                Step("compile", compile_argv, self.compile_timeout_s, memory_mb=2048),
-                Step("run", ("./main",), self.run_timeout_s),
+                Step("compile", build, self.compile_timeout_s, memory_mb=2048, proof=True),
+                Step("run", ("./main",), self.run_timeout_s, proof=True),
             ),
         )
 
     def assertion_failed(self, result: StepResult) -> bool:
         return "Assertion" in result.stderr_tail and "failed" in result.stderr_tail
+
+
+def _test_unit(problem: Problem) -> tuple[str, str]:
+    """The entry point's name, and the tests' translation unit."""
+    prompt = problem.prompt
+    opening, boundary = _entry_opening(prompt)
+    signature = prompt[boundary:opening].strip()
+    entry = re.search(r"(\w+)\s*\($", signature.split("(")[0] + "(").group(1)
+    hoisted, helpers = [], []
+    for line in prompt[:boundary].splitlines():
+        target = hoisted if line.lstrip().startswith(("#", "using ")) else helpers
+        target.append(line + "\n")
+    return entry, (
+        "".join(hoisted)
+        + "namespace {\n"
+        + "".join(helpers)
+        + "}  // namespace\n"
+        + signature
+        + ";\n"
+        + DRIVER
+        + "#define main humaneval_x_test_main\n"
+        + problem.test
+        + "\n#undef main\n"
+        + 'int main() {\n    humaneval_x_test_main();\n    humaneval_x::report("done");\n'
+        + "    return 0;\n}\n"
+    )
+
+
+def _entry_opening(prompt: str) -> tuple[int, int]:
+    """Where the entry point's body opens (its last top-level `{`), and where its signature
+    starts (after the last top-level `;`, `}` or preprocessor line before that)."""
+    clean = COMMENT.sub(lambda m: " " * len(m.group()), prompt)
+    depth, opening, boundary, last_boundary = 0, -1, 0, 0
+    for index, char in enumerate(clean):
+        if char == "{":
+            if depth == 0:
+                opening, boundary = index, last_boundary
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                last_boundary = index + 1
+        elif depth == 0 and (char == ";" or (char == "\n" and _directive_before(clean, index))):
+            last_boundary = index + 1
+    return opening, boundary
+
+
+def _directive_before(text: str, newline: int) -> bool:
+    line_start = text.rfind("\n", 0, newline) + 1
+    return text[line_start:newline].lstrip().startswith("#")

@@ -1,6 +1,16 @@
-"""Java: javac then java; the tests throw AssertionError when an answer is wrong."""
+"""Java: the completion in package humaneval_x.solution, the tests in humaneval_x.test.
+
+No class of the completion can stand for a name the tests use (Arrays, List, ...): the tests'
+package holds only trusted classes, among them a `Solution` that forwards each method of the
+prompt to the completion's class and copies every answer into JDK values (Guard, in
+drivers/Driver.java), rejecting objects of the completion's own classes. Driver.main reads the
+token before any completion class loads and reports after the last assertion.
+"""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 from humaneval_x.languages.base import LanguageSpec, Program
 from humaneval_x.problem import Problem
@@ -10,12 +20,20 @@ from sandboxes.backend import Step, StepResult
 JVM_FLAGS = (
     "-Xmx1g", "-Xss64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
 )  # fmt: skip
-# The job runner's long-lived javac (sandboxes/java/JavacServer.java, built by prepare.sh).
+# The job runner's long-lived javac (sandboxes/java/JavacServer.java, built by prepare.sh). No
+# job can attach to it or make it print (-Xrs: no SIGQUIT thread dumps); see compile_server.py.
 JAVAC_SERVER = (
     "java", "-Xmx1g", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
+    "-XX:+DisableAttachMechanism", "-Xrs",
     "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
     "-cp", "{toolchains}/java", "JavacServer",
 )  # fmt: skip
+DRIVER = (Path(__file__).parent / "drivers" / "Driver.java").read_text(encoding="utf-8")
+SOLUTION_CLASS = "\nclass Solution {"
+METHOD = re.compile(
+    r"^[ \t]*public\s+([\w<>\[\],.? ]+?)\s+(\w+)\s*\(([^)]*)\)\s*(throws\s+[\w., ]+?)?\s*\{", re.M
+)
+TOP_LEVEL_COMMA = re.compile(r",(?![^<]*>)")
 
 
 class Java(LanguageSpec):
@@ -36,20 +54,42 @@ class Java(LanguageSpec):
         return text
 
     def program(self, problem: Problem, context: str, completion: str) -> Program:
-        source = context + completion + "\n" + problem.test + "\n"
+        imports = "".join(
+            line + "\n" for line in context.splitlines() if line.startswith("import ")
+        )
+        solution = context.replace(SOLUTION_CLASS, "\npublic " + SOLUTION_CLASS[1:], 1)
+        files = {
+            "Solution.java": "package humaneval_x.solution;\n" + solution + completion + "\n",
+            "Main.java": "package humaneval_x.test;\n" + imports + problem.test + "\n",
+            "Forwarder.java": "package humaneval_x.test;\n" + imports + _forwarder(problem.prompt),
+            "Driver.java": DRIVER,
+        }
+        compile_argv = ("javac", "-J-Xmx1g", "-encoding", "UTF-8", "-nowarn", "-d", ".", *files)
+        run_argv = ("java", *JVM_FLAGS, "-cp", ".", "humaneval_x.test.Driver")
         return Program(
-            files={"Main.java": source},
+            files=files,
             steps=(
-                Step(
-                    "compile",
-                    ("javac", "-J-Xmx1g", "-encoding", "UTF-8", "-nowarn", "Main.java"),
-                    self.compile_timeout_s,
-                    memory_mb=None,
-                    server=JAVAC_SERVER,
-                ),
-                Step("run", ("java", *JVM_FLAGS, "-cp", ".", "Main"), self.run_timeout_s, None),
+                Step("compile", compile_argv, self.compile_timeout_s, None, server=JAVAC_SERVER),
+                Step("run", run_argv, self.run_timeout_s, None, proof=True),
             ),
         )
 
     def assertion_failed(self, result: StepResult) -> bool:
         return "java.lang.AssertionError" in result.stderr_tail
+
+
+def _forwarder(prompt: str) -> str:
+    """The tests' `Solution`: each public method of the prompt, forwarded and guarded."""
+    methods = []
+    for returns, name, params, throws in METHOD.findall(prompt):
+        args = ", ".join(p.split()[-1] for p in TOP_LEVEL_COMMA.split(params) if p.strip())
+        call = f"inner.{name}({args})"
+        body = f"{call};" if returns == "void" else f"return Guard.copy({call});"
+        header = f"public {returns} {name}({params}) {throws}".rstrip()
+        methods.append(f"    {header} {{\n        {body}\n    }}\n")
+    inner = "humaneval_x.solution.Solution"
+    return (
+        f"class Solution {{\n    private final {inner} inner = new {inner}();\n\n"
+        + "\n".join(methods)
+        + "}\n"
+    )

@@ -1,14 +1,25 @@
-"""Python: run the prompt, the completion and `check(entry_point)` in one interpreter."""
+"""Python: the tests run in a trusted driver, the completion in a process of its own.
+
+The driver (drivers/python_driver.py) forks the child that runs the prompt and the completion,
+then runs the dataset's tests with the entry point bound to a proxy: calls cross a pipe as
+plain data (marshal), so the completion can neither touch the tests nor answer with an object
+of its own class. See docs/sandbox.md.
+"""
 
 from __future__ import annotations
 
-from humaneval_x.languages.base import LanguageSpec, Program, cut_at_last, last_line
+import re
+from pathlib import Path
+
+from humaneval_x.languages.base import LanguageSpec, Program, Verdict, cut_at_last, last_line
 from humaneval_x.problem import Problem
 from sandboxes.backend import Step, StepResult
 
 STOP_MARKERS = ("\ndef", "\nclass", "\nif", "\n#", "\nprint")
 CLEAN_MARKERS = STOP_MARKERS + ("\nassert",)
 SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+DRIVER = (Path(__file__).parent / "drivers" / "python_driver.py").read_text(encoding="utf-8")
+CHECK_CALL = re.compile(r"^check\((\w+)\)\s*$", re.M)
 
 
 class Python(LanguageSpec):
@@ -29,18 +40,29 @@ class Python(LanguageSpec):
         return text
 
     def program(self, problem: Problem, context: str, completion: str) -> Program:
-        source = context + completion + "\n\n" + problem.test + "\n"
-        return Program(
-            files={"main.py": source},
-            steps=(Step("run", ("python3", "-I", "main.py"), self.run_timeout_s),),
-        )
+        files = {
+            "driver.py": DRIVER,
+            "candidate.py": context + completion + "\n",
+            "reference.py": problem.prompt + problem.canonical_solution + "\n",
+            "test.py": problem.test + "\n",
+        }
+        argv = ("python3", "-I", "driver.py", entry_point(problem))
+        return Program(files=files, steps=(Step("run", argv, self.run_timeout_s, proof=True),))
 
-    def classify(self, results: list[StepResult]) -> str:
+    def classify(self, results: list[StepResult]) -> Verdict:
         last = results[-1] if results else None
         crashed = last is not None and last.exit_code not in (0, None) and not last.timed_out
         if crashed and last_line(last.stderr_tail).startswith(SYNTAX_ERRORS):
-            return "compile_error"
+            return Verdict("compile_error")
         return super().classify(results)
 
     def assertion_failed(self, result: StepResult) -> bool:
         return last_line(result.stderr_tail).startswith("AssertionError")
+
+
+def entry_point(problem: Problem) -> str:
+    """The function the tests check: the test ends with `check(NAME)`."""
+    calls = CHECK_CALL.findall(problem.test)
+    if not calls:
+        raise ValueError(f"{problem.task_id}: the test does not end with check(NAME)")
+    return calls[-1]

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Check that g++ finds Boost and OpenSSL (the tests include boost/any.hpp and link -lcrypto),
-# then precompile the common header prelude.h.
+# then precompile the common header prelude.h and build the link check (linkcheck.cpp).
 set -eu
 dest=$(realpath -m "$1")
 build=$(mktemp -d)
@@ -13,4 +13,5 @@ PATH=/usr/bin:/bin g++ -w -o "$build/check" "$build/check.cpp" -lcrypto
 here=$(cd "$(dirname "$0")" && pwd)
 cp "$here/prelude.h" "$dest/prelude.h"
 PATH=/usr/bin:/bin g++ -std=c++17 -O0 -x c++-header "$dest/prelude.h" -o "$dest/prelude.h.gch"
+PATH=/usr/bin:/bin g++ -O2 -o "$dest/linkcheck" "$here/linkcheck.cpp"
 PATH=/usr/bin:/bin g++ --version | head -n 1 > "$dest/VERSION"

@@ -1,15 +1,22 @@
-// Command gotest builds a test binary from one Go test file the way `go test -c -vet=off`
-// does in GOPATH mode, without the go command: it compiles the file, generates the test
-// main package, compiles that and links both against the export data that prepare.sh listed
-// in the importcfg beside this binary. Skipping the go command's package loading, and linking
-// without a symbol table or DWARF, takes the build from about 0.6 s to 0.25 s.
+// Command gotest builds a test binary from the files of one Go package the way
+// `go test -c -vet=off` does in GOPATH mode, without the go command: it compiles the package,
+// generates the test main package from the tests of its _test.go files, compiles that and links
+// both against the export data that prepare.sh listed in the importcfg beside this binary.
+// Skipping the go command's package loading, and linking without a symbol table or DWARF,
+// takes the build from about 0.6 s to 0.25 s.
 //
-// Given several files it builds a batch: each file is compiled alone as a package of its own,
-// and one binary holds them all; $HUMANEVAL_X_MEMBER (the file's index) picks whose tests a
-// run runs. A file whose package initialisation would run code (init functions, package-level
-// variables initialised by calls) is refused with its name, to be built alone.
+// The files that are not tests hold untrusted code, and one that redeclares a predeclared
+// identifier (true, len, int, ...) at package level, which would change what the tests' own
+// code means, or that carries a //go:linkname directive, is refused: gotest reports `tamper`
+// through the proof channel (the token on its stdin) and fails.
 //
-// Usage: gotest -o main.test main_test.go [more_test.go ...]
+// Given several packages it builds a batch: each package is compiled on its own, and one
+// binary holds them all; $HUMANEVAL_X_MEMBER (the package's index) picks whose tests a run
+// runs. A package whose initialisation would run code (init functions, package-level variables
+// initialised with anything but constant data) is refused with its file's name, to be built
+// alone: in a batch binary it would run in every member's process.
+//
+// Usage: gotest -o main.test FILE.go,FILE_test.go [MORE.go,MORE_test.go ...]
 package main
 
 import (
@@ -21,12 +28,14 @@ import (
 	"go/doc"
 	"go/parser"
 	"go/token"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -55,7 +64,7 @@ func main() {
 	out := flag.String("o", "main.test", "test binary to write")
 	flag.Parse()
 	if flag.NArg() == 0 {
-		fail(errors.New("usage: gotest -o BINARY FILE_test.go [FILE_test.go ...]"))
+		fail(errors.New("usage: gotest -o BINARY FILE.go,FILE_test.go [...]"))
 	}
 	if err := build(flag.Args(), *out); err != nil {
 		fail(err)
@@ -67,8 +76,9 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// build compiles the sources, each as a package, and their test main into the binary out.
-func build(sources []string, out string) error {
+// build compiles the packages (each a comma-separated list of files) and their test main into
+// the binary out.
+func build(packageFiles []string, out string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -81,14 +91,15 @@ func build(sources []string, out string) error {
 		return err
 	}
 	linkcfg := importcfg
-	packages := make([]*testFuncs, len(sources))
-	failed := 0 // every file is compiled, so that a batch's errors name all the failing ones
-	for i, source := range sources {
+	packages := make([]*testFuncs, len(packageFiles))
+	failed := 0 // every package is compiled, so that a batch's errors name all the failing ones
+	for i, files := range packageFiles {
 		path, archive := testedPath, "_pkg_.a"
-		if len(sources) > 1 {
+		if len(packageFiles) > 1 {
 			path, archive = fmt.Sprintf("humaneval_x/p%d", i), fmt.Sprintf("_pkg%d_.a", i)
 		}
-		packages[i], err = compilePackage(source, path, archive, len(sources) > 1)
+		packages[i], err = compilePackage(strings.Split(files, ","), path, archive,
+			len(packageFiles) > 1)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			failed++
@@ -97,7 +108,7 @@ func build(sources []string, out string) error {
 		linkcfg = append(linkcfg, []byte("packagefile "+path+"="+archive+"\n")...)
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d files failed", failed, len(sources))
+		return fmt.Errorf("%d of %d packages failed", failed, len(packageFiles))
 	}
 	if err := os.WriteFile("importcfg.link", linkcfg, 0o600); err != nil {
 		return err
@@ -113,17 +124,35 @@ func build(sources []string, out string) error {
 		"-buildmode=exe", "_testmain.a")
 }
 
-// compilePackage compiles one test file as the package path and finds its test functions.
-func compilePackage(source, path, archive string, batch bool) (*testFuncs, error) {
-	if err := tool("compile", "-o", archive, "-p", path, "-complete",
-		"-importcfg", "importcfg", "-pack", source); err != nil {
+// compilePackage checks and compiles the files of one package as the package path and finds
+// the test functions of its _test.go files.
+func compilePackage(files []string, path, archive string, batch bool) (*testFuncs, error) {
+	fset := token.NewFileSet()
+	funcs := &testFuncs{path: path}
+	for _, source := range files {
+		file, err := parser.ParseFile(fset, source, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasSuffix(source, "_test.go") {
+			if reason := tampering(file); reason != "" {
+				return nil, refuse(fmt.Sprintf("%s: %s", source, reason))
+			}
+		}
+		if batch && runsCodeAtInit(file) {
+			return nil, fmt.Errorf("%s: build alone: its package initialisation runs code", source)
+		}
+		if strings.HasSuffix(source, "_test.go") {
+			if err := funcs.load(fset, file); err != nil {
+				return nil, err
+			}
+		}
+	}
+	args := append([]string{"-o", archive, "-p", path, "-complete", "-importcfg", "importcfg",
+		"-pack"}, files...)
+	if err := tool("compile", args...); err != nil {
 		return nil, err
 	}
-	funcs, err := loadTestFuncs(source, batch)
-	if err != nil {
-		return nil, err
-	}
-	funcs.path = path
 	return funcs, nil
 }
 
@@ -138,26 +167,16 @@ func tool(name string, args ...string) error {
 	return nil
 }
 
-// loadTestFuncs finds the tests, benchmarks, fuzz targets, examples and TestMain of a file,
-// with the go command's rules for names and signatures. In a batch, a file whose package
-// initialisation runs code is an error that names it.
-func loadTestFuncs(source string, batch bool) (*testFuncs, error) {
-	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, source, nil, parser.ParseComments)
-	if err != nil {
-		return nil, err
-	}
-	if batch && runsCodeAtInit(file) {
-		return nil, fmt.Errorf("%s: build alone: its package initialisation runs code", source)
-	}
-	funcs := &testFuncs{}
+// load adds the tests, benchmarks, fuzz targets, examples and TestMain of a test file, with
+// the go command's rules for names and signatures.
+func (funcs *testFuncs) load(fset *token.FileSet, file *ast.File) error {
 	for _, decl := range file.Decls {
 		fn, ok := decl.(*ast.FuncDecl)
 		if !ok || fn.Recv != nil {
 			continue
 		}
 		if err := funcs.add(fset, fn); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	examples := doc.Examples(file)
@@ -167,7 +186,69 @@ func loadTestFuncs(source string, batch bool) (*testFuncs, error) {
 			funcs.examples = append(funcs.examples, example)
 		}
 	}
-	return funcs, nil
+	return nil
+}
+
+// predeclared are the identifiers of Go's universe block.
+var predeclared = map[string]bool{
+	"any": true, "bool": true, "byte": true, "comparable": true, "complex64": true,
+	"complex128": true, "error": true, "float32": true, "float64": true, "int": true,
+	"int8": true, "int16": true, "int32": true, "int64": true, "rune": true, "string": true,
+	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true,
+	"uintptr": true, "true": true, "false": true, "iota": true, "nil": true, "append": true,
+	"cap": true, "clear": true, "close": true, "complex": true, "copy": true, "delete": true,
+	"imag": true, "len": true, "make": true, "max": true, "min": true, "new": true,
+	"panic": true, "print": true, "println": true, "real": true, "recover": true,
+}
+
+// tampering says why a file of untrusted code would change what the tests mean, or "".
+func tampering(file *ast.File) string {
+	for _, group := range file.Comments {
+		for _, comment := range group.List {
+			if strings.HasPrefix(comment.Text, "//go:linkname") {
+				return "a //go:linkname directive reaches into other packages"
+			}
+		}
+	}
+	for _, decl := range file.Decls {
+		for _, name := range declaredNames(decl) {
+			if predeclared[name] {
+				return fmt.Sprintf("it redeclares the predeclared identifier %q", name)
+			}
+		}
+	}
+	return ""
+}
+
+// declaredNames lists the package-level names a declaration introduces.
+func declaredNames(decl ast.Decl) []string {
+	var names []string
+	switch decl := decl.(type) {
+	case *ast.FuncDecl:
+		if decl.Recv == nil {
+			names = append(names, decl.Name.Name)
+		}
+	case *ast.GenDecl:
+		for _, spec := range decl.Specs {
+			switch spec := spec.(type) {
+			case *ast.ValueSpec:
+				for _, name := range spec.Names {
+					names = append(names, name.Name)
+				}
+			case *ast.TypeSpec:
+				names = append(names, spec.Name.Name)
+			}
+		}
+	}
+	return names
+}
+
+// refuse reports tampering through the proof channel (the token on stdin) and returns the
+// build error that names it.
+func refuse(reason string) error {
+	token, _ := io.ReadAll(os.Stdin)
+	fmt.Printf("\nHUMANEVAL_X %s tamper %s\n", strings.TrimSpace(string(token)), reason)
+	return errors.New("refused: " + reason)
 }
 
 // add files one top-level function under what its name and signature make it.
@@ -241,7 +322,8 @@ func hasTestSignature(fn *ast.FuncDecl, arg string) bool {
 }
 
 // runsCodeAtInit reports whether a file declares init functions or package-level variables
-// whose initialisers call anything: code that a batch binary would run for every member.
+// initialised with anything but constant data: code that a batch binary would run for every
+// member (an index into a nil slice panics without any call).
 func runsCodeAtInit(file *ast.File) bool {
 	for _, decl := range file.Decls {
 		switch decl := decl.(type) {
@@ -250,7 +332,7 @@ func runsCodeAtInit(file *ast.File) bool {
 				return true
 			}
 		case *ast.GenDecl:
-			if decl.Tok == token.VAR && containsCall(decl) {
+			if decl.Tok == token.VAR && !constantData(decl) {
 				return true
 			}
 		}
@@ -258,15 +340,43 @@ func runsCodeAtInit(file *ast.File) bool {
 	return false
 }
 
-func containsCall(node ast.Node) bool {
-	found := false
-	ast.Inspect(node, func(n ast.Node) bool {
-		if _, ok := n.(*ast.CallExpr); ok {
-			found = true
+// constantData reports whether every initialiser of a var declaration is plain data: literals,
+// variables and operators that can neither run code, panic nor block (no calls, conversions,
+// indexing, dereferences, selectors, receives, division or shifts).
+func constantData(decl *ast.GenDecl) bool {
+	for _, spec := range decl.Specs {
+		for _, value := range spec.(*ast.ValueSpec).Values {
+			if !plainData(value) {
+				return false
+			}
 		}
-		return !found
-	})
-	return found
+	}
+	return true
+}
+
+func plainData(expr ast.Expr) bool {
+	switch expr := expr.(type) {
+	case *ast.BasicLit, *ast.Ident, *ast.FuncLit: // a function literal's body runs when called
+		return true
+	case *ast.ParenExpr:
+		return plainData(expr.X)
+	case *ast.UnaryExpr:
+		return expr.Op != token.ARROW && plainData(expr.X)
+	case *ast.BinaryExpr:
+		risky := expr.Op == token.QUO || expr.Op == token.REM || expr.Op == token.SHL ||
+			expr.Op == token.SHR
+		return !risky && plainData(expr.X) && plainData(expr.Y)
+	case *ast.KeyValueExpr:
+		return plainData(expr.Key) && plainData(expr.Value)
+	case *ast.CompositeLit:
+		for _, element := range expr.Elts {
+			if !plainData(element) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // testMain is the source of the main package that runs the test files' functions: those of

@@ -1,10 +1,14 @@
 // A long-lived javac for one job-runner worker: compiles sources sent on stdin, in memory.
 //
-// Protocol (big-endian, strings are an int byte length then UTF-8):
+// Protocol (big-endian, strings are an int byte length then UTF-8), requests on stdin and
+// responses on the pipe whose file descriptor number is the last argument, so that nothing the
+// JVM itself prints can corrupt them:
 //   request:  int argc, argc x string (javac options and source names),
 //             int nfiles, nfiles x (string name, string text)
 //   response: int exit code, string stdout, string stderr, int nclasses,
-//             nclasses x (string file name, int length, bytes)
+//             nclasses x (string file path, int length, bytes)
+// Class files are named by their package path (humaneval_x/test/Main.class), as `javac -d .`
+// would write them.
 // Each request gets a fresh compilation task; the file manager, which caches the platform's
 // classes, is shared, and holds no sources or classes of a request (they stay in memory, in
 // the request's own wrapper). The server reads and writes no files and never runs the code it
@@ -25,9 +29,12 @@ public final class JavacServer {
     private static final int PR_SET_DUMPABLE = 4;
 
     public static void main(String[] args) throws Throwable {
+        // Answers go to the pipe whose descriptor is the last argument; /proc/self/fd closes to
+        // this process's own uid once it is not dumpable.
+        OutputStream protocol = new FileOutputStream("/proc/self/fd/" + args[args.length - 1]);
         becomeNonDumpable();
         DataInputStream in = new DataInputStream(new BufferedInputStream(System.in));
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out));
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(protocol));
         JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         StandardJavaFileManager platform = compiler.getStandardFileManager(null, null,
                 StandardCharsets.UTF_8);
@@ -139,7 +146,7 @@ public final class JavacServer {
         }
     }
 
-    /** Keeps class files in memory, by the name javac gives them beside a source (no -d). */
+    /** Keeps class files in memory, by their package path. */
     private static final class Memory extends ForwardingJavaFileManager<JavaFileManager> {
         private final Map<String, byte[]> classes;
 
@@ -156,7 +163,7 @@ public final class JavacServer {
         @Override
         public JavaFileObject getJavaFileForOutput(Location location, String className,
                                                    JavaFileObject.Kind kind, FileObject sibling) {
-            String file = className.substring(className.lastIndexOf('.') + 1) + kind.extension;
+            String file = className.replace('.', '/') + kind.extension;
             return new SimpleJavaFileObject(URI.create("mem:///" + file), kind) {
                 @Override
                 public OutputStream openOutputStream() {

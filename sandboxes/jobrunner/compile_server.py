@@ -10,16 +10,8 @@ import struct
 import subprocess
 import time
 
-from .process import (
-    BASE_ENV,
-    COMPILER_UID_BASE,
-    DEFAULT_LIMITS,
-    Worker,
-    expand,
-    kill_group,
-    limiter,
-    step_result,
-)
+from .isolation import Isolation
+from .process import BASE_ENV, DEFAULT_LIMITS, expand, kill_group, limiter, step_result
 
 
 class CompileServer:
@@ -33,14 +25,19 @@ class CompileServer:
     """
 
     def __init__(self, argv: list[str]) -> None:
-        uid = COMPILER_UID_BASE + Worker.slot if os.geteuid() == 0 else None
+        uid = Isolation.compiler_uid()
         limits = {**DEFAULT_LIMITS, "processes": 4096}
         self.answered = False
-        self.process = subprocess.Popen(
-            argv, cwd="/", env={**BASE_ENV, "HOME": "/"}, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=limiter(None, 1 << 30, limits, uid),
-        )  # fmt: skip
+        self.answers, answers = os.pipe()  # its answers, apart from whatever the JVM prints
+        try:
+            self.process = subprocess.Popen(
+                [*argv, str(answers)], cwd="/", env={**BASE_ENV, "HOME": "/"},
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(answers,), start_new_session=True,
+                preexec_fn=limiter(None, 1 << 30, limits, uid),
+            )  # fmt: skip
+        finally:
+            os.close(answers)
 
     def compile(self, args: list[str], files: dict[str, str], deadline: float) -> tuple:
         """(exit code, stdout, stderr, {class file: bytes}); raises OSError when lost."""
@@ -50,7 +47,7 @@ class CompileServer:
         request = _pack(len(args), args) + _pack(len(files), pairs)
         self.process.stdin.write(request)
         self.process.stdin.flush()
-        reader = _FrameReader(self.process.stdout.fileno(), deadline)
+        reader = _FrameReader(self.answers, deadline)
         code, stdout, stderr = reader.int(), reader.text(), reader.text()
         made = {reader.text(): reader.bytes() for _ in range(reader.int())}
         if os.stat(f"/proc/{self.process.pid}/mem").st_uid != 0:
@@ -61,6 +58,7 @@ class CompileServer:
     def stop(self) -> None:
         kill_group(self.process.pid)
         self.process.wait()
+        os.close(self.answers)
 
 
 class _FrameReader:
@@ -113,7 +111,7 @@ def serve_step(step: dict, directory: str, toolchains: str, files: dict) -> dict
     into the job directory as the command would have written it.
     """
     key = tuple(expand(arg, toolchains, directory) for arg in step["server"])
-    args = [arg for arg in step["argv"][1:] if not arg.startswith("-J")]
+    args = _server_args(step["argv"][1:])
     started = time.monotonic()
     for _ in range(2):  # a server killed by an earlier job is restarted once
         if _servers.get(key, False) is None:
@@ -125,7 +123,8 @@ def serve_step(step: dict, directory: str, toolchains: str, files: dict) -> dict
             code, stdout, stderr, made = server.compile(args, files, started + step["timeout_s"])
         except TimeoutError:
             _drop_server(key, usable=True)
-            return step_result(step["phase"], None, None, True, started, b"", b"", False)
+            timed_out = step_result(step["phase"], None, None, True, started, b"", b"", False)
+            return {**timed_out, "limit_s": step["timeout_s"]}
         except OSError:  # restart a server that once answered and was killed since
             _drop_server(key, usable=server.answered and server.process.poll() is not None)
             continue
@@ -133,6 +132,17 @@ def serve_step(step: dict, directory: str, toolchains: str, files: dict) -> dict
         return step_result(step["phase"], code, None, False, started, stdout.encode(),
                        stderr.encode(), False)  # fmt: skip
     return None
+
+
+def _server_args(args: list[str]) -> list[str]:
+    """The compiler's arguments without what only a process needs (-J options, -d DIR)."""
+    kept: list[str] = []
+    for arg in args:
+        if kept and kept[-1] == "-d":
+            kept.pop()
+        elif not arg.startswith("-J"):
+            kept.append(arg)
+    return kept
 
 
 def _start_server(key: tuple[str, ...]) -> CompileServer | None:
@@ -152,12 +162,25 @@ def _drop_server(key: tuple[str, ...], usable: bool) -> None:
 
 
 def _write_made(directory: str, made: dict[str, bytes]) -> None:
+    """Write the compiler's files (relative paths of plain names) into the job directory."""
     owner = os.stat(directory)
     for name, data in made.items():
-        if os.path.basename(name) != name or name in ("", ".", ".."):
-            raise ValueError(f"compile server file name {name!r} must be a plain name")
-        path = os.path.join(directory, name)
+        parts = name.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"compile server file name {name!r} must be a relative path")
+        path = directory
+        for part in parts[:-1]:
+            path = os.path.join(path, part)
+            if not os.path.isdir(path):
+                os.mkdir(path)
+                _give(path, owner)
+        path = os.path.join(path, parts[-1])
         with open(path, "wb") as handle:
             handle.write(data)
-        if os.geteuid() == 0:
-            os.chown(path, owner.st_uid, owner.st_gid)
+        _give(path, owner)
+
+
+def _give(path: str, owner: os.stat_result) -> None:
+    """Hand a file the runner made to the job's uid (as root)."""
+    if os.geteuid() == 0:
+        os.chown(path, owner.st_uid, owner.st_gid)

@@ -10,12 +10,11 @@ import tempfile
 import time
 
 from .compile_server import serve_step, server_pids
-from .process import DEFAULT_LIMITS, SANDBOX_UID_BASE, Worker, run_step
+from .isolation import JOB_DIR, Isolation, mount_job_tmpfs, unmount_job_tmpfs
+from .process import DEFAULT_LIMITS, run_step
 
-SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # where any uid may write
 
-
-def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = False) -> dict:
+def run_job(job: dict, toolchains: str, workdir: str | None) -> dict:
     """Run every step of one job in a fresh directory; stop at the first failing step.
 
     A batch job (with "members") builds first, then runs each member in a fresh directory of
@@ -23,7 +22,7 @@ def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = F
     leaves running cannot reach the next. Its verdict has "members" (None if the build failed).
     """
     limits = {**DEFAULT_LIMITS, **job.get("limits", {})}
-    with _fresh_directory(job["files"], workdir, exclusive) as (directory, uid):
+    with _fresh_directory(job["files"], workdir) as (directory, uid):
         results = _run_steps(job["steps"], job["files"], directory, toolchains, limits, uid)
         built = "members" in job and _succeeded(results)
         binary = _read(os.path.join(directory, job["binary"])) if built else None
@@ -34,7 +33,7 @@ def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = F
     if binary is not None:
         members = []
         for member in job["members"]:
-            with _fresh_directory({}, workdir, exclusive) as (directory, uid):
+            with _fresh_directory({}, workdir) as (directory, uid):
                 _write_binary(os.path.join(directory, job["binary"]), binary, uid)
                 runs = _run_steps(member["steps"], {}, directory, toolchains, limits, uid)
             members.append({"id": member["id"], "steps": results + runs, "error": None})
@@ -42,24 +41,32 @@ def run_job(job: dict, toolchains: str, workdir: str | None, exclusive: bool = F
 
 
 @contextlib.contextmanager
-def _fresh_directory(files: dict[str, str], workdir: str | None, exclusive: bool):
-    """A new job directory holding `files`, and the uid to run in it; all of it removed after.
+def _fresh_directory(files: dict[str, str], workdir: str | None):
+    """A new job directory holding `files`, and the uid to run in it; all of it gone after.
 
-    With `exclusive`, everything in `workdir` is removed afterwards, not only the job's
-    directory: a job running under the runner's own uid may write beside its directory.
+    Isolated (see isolation.py) the folder is always JOB_DIR, on a tmpfs of the job's own
+    (namespaces) or in the container's /tmp, which is emptied afterwards (container): whatever
+    the job wrote anywhere goes with it. Otherwise it is a new folder in `workdir`.
     """
-    directory = tempfile.mkdtemp(prefix="job-", dir=workdir)
-    uid = SANDBOX_UID_BASE + Worker.slot if os.geteuid() == 0 else None
+    uid = Isolation.job_uid()
+    if Isolation.mode == "namespaces":
+        mount_job_tmpfs()
+    if Isolation.mode == "none":
+        directory = tempfile.mkdtemp(prefix="job-", dir=workdir)
+    else:
+        directory = JOB_DIR
+        os.mkdir(directory, 0o700)
     try:
         _write_files(directory, files, uid)
         yield directory, uid
     finally:
         _kill_descendants()
-        shutil.rmtree(directory, ignore_errors=True)
-        if exclusive and workdir:
-            _remove_entries([workdir], lambda entry: True)
-        if uid is not None:
-            _remove_entries(SHARED_DIRS, lambda entry: _owner(entry) == uid)
+        if Isolation.mode == "namespaces":
+            unmount_job_tmpfs()
+        elif Isolation.mode == "container":
+            _remove_entries(["/tmp"])
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _run_steps(steps, files, directory, toolchains, limits, uid) -> list[dict]:
@@ -92,25 +99,16 @@ def _write_binary(path: str, data: bytes, uid: int | None) -> None:
         os.chown(path, uid, uid)
 
 
-def _remove_entries(directories, wanted) -> None:
-    """Remove the entries of `directories` that `wanted` picks (what a job left behind)."""
+def _remove_entries(directories) -> None:
+    """Remove everything in `directories` (what a job left behind)."""
     for directory in directories:
         with contextlib.suppress(OSError):
             for entry in os.scandir(directory):
-                if not wanted(entry):
-                    continue
                 if entry.is_dir(follow_symlinks=False):
                     shutil.rmtree(entry.path, ignore_errors=True)
                 else:
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
-
-
-def _owner(entry: os.DirEntry) -> int | None:
-    try:
-        return entry.stat(follow_symlinks=False).st_uid
-    except OSError:
-        return None
 
 
 def _write_files(directory: str, files: dict[str, str], uid: int | None) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import resource
+import secrets
 import selectors
 import signal
 import subprocess
 import time
+
+from .isolation import Isolation, libc, step_namespaces
+from .proof import ProofReader
 
 # data_mb caps committed private memory (RLIMIT_DATA) of steps without memory_mb, whose runtimes
 # (JVM, node, Go) reserve far more address space than they use: it keeps the host safe.
@@ -20,17 +23,13 @@ TAIL_BYTES = 4096
 EXIT_POLL_S = 0.1  # how often a step with open pipes is checked for having exited
 EXIT_GRACE_S = 0.2  # how long output is still read after the process itself exited
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-CLONE_NEWNET = 0x40000000
-SANDBOX_UID_BASE = 61000  # jobs, one uid per worker slot
-COMPILER_UID_BASE = 60000  # compile servers, one uid per worker slot, never a job's
-
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-class Worker:
-    """This process's place among the runner's workers."""
-
-    slot = 0  # set once when the process becomes a worker; picks the uids it runs things as
+ADDR_NO_RANDOMIZE = 0x0040000  # personality(2): the same addresses in every run
+RLIMIT_MSGQUEUE = getattr(resource, "RLIMIT_MSGQUEUE", 12)
+OOM_COUNTERS = (  # the memory cgroup's (v2, v1) when there is one, else the host's
+    ("/sys/fs/cgroup/memory.events", "oom_kill"),
+    ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"),
+    ("/proc/vmstat", "oom_kill"),
+)
 
 
 def expand(value: str, toolchains: str, directory: str) -> str:
@@ -43,13 +42,15 @@ def run_step(step: dict, directory: str, toolchains: str, limits: dict, uid: int
     env = {**BASE_ENV, "HOME": directory, "TMPDIR": directory}
     env.update({k: expand(v, toolchains, directory) for k, v in step.get("env", {}).items()})
     timeout = float(step["timeout_s"])
+    proof = ProofReader(secrets.token_hex(16)) if step.get("proof") else None
+    ooms, cpu = oom_kills(), _children_cpu()
     started = time.monotonic()
     try:
         process = subprocess.Popen(
             argv,
             cwd=directory,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if proof else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
@@ -57,13 +58,37 @@ def run_step(step: dict, directory: str, toolchains: str, limits: dict, uid: int
         )
     except OSError as exc:
         return step_result(step["phase"], 127, None, False, started, b"", str(exc).encode(), False)
-    stdout, stderr, timed_out, flooded = _collect(process, started + timeout, limits)
+    if proof:
+        proof.hand_over(process.stdin)
+    stdout, stderr, timed_out, flooded = _collect(process, started + timeout, limits, proof)
     kill_group(process.pid)
     process.wait()
     code = process.returncode
     exit_code, sig = (None, -code) if code < 0 else (code, None)
     timed_out = timed_out or sig == signal.SIGXCPU
-    return step_result(step["phase"], exit_code, sig, timed_out, started, stdout, stderr, flooded)
+    result = step_result(step["phase"], exit_code, sig, timed_out, started, stdout, stderr, flooded)
+    result["cpu_s"] = round(_children_cpu() - cpu, 4)
+    result["limit_s"] = timeout
+    result["oom_killed"] = sig == signal.SIGKILL and oom_kills() > ooms
+    return {**result, **proof.report(result)} if proof else result
+
+
+def oom_kills() -> int:
+    """How many processes the kernel has killed for lack of memory, in this container's memory
+    cgroup or, outside one, on the host."""
+    for path, key in OOM_COUNTERS:
+        with contextlib.suppress(OSError, ValueError), open(path) as counters:
+            for line in counters:
+                name, _, value = line.partition(" ")
+                if name == key:
+                    return int(value)
+    return 0
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this worker's finished children (a step's processes, once reaped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def step_result(phase, exit_code, sig, timed_out, started, stdout, stderr, flooded) -> dict:
@@ -81,7 +106,12 @@ def step_result(phase, exit_code, sig, timed_out, started, stdout, stderr, flood
 
 
 def limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | None):
-    """The function run in the child between fork and exec."""
+    """The function run in the child between fork and exec.
+
+    Besides the limits: no POSIX message queues (RLIMIT_MSGQUEUE 0), the same address layout
+    in every run where the kernel lets a process ask for it (a seccomp profile may not), and
+    as an isolated worker the step's own namespaces and unprivileged uid.
+    """
 
     def apply() -> None:
         cpu = int(timeout) + 1
@@ -89,12 +119,15 @@ def limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | None
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+        resource.setrlimit(RLIMIT_MSGQUEUE, (0, 0))
         if memory_mb:
             resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20,) * 2)
         else:
             resource.setrlimit(resource.RLIMIT_DATA, (limits["data_mb"] << 20,) * 2)
+        libc.personality(ADDR_NO_RANDOMIZE)
+        if Isolation.mode == "namespaces":
+            step_namespaces()
         if uid is not None:
-            libc.unshare(CLONE_NEWNET)  # no network: a fresh namespace with only loopback
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
@@ -102,8 +135,9 @@ def limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | None
     return apply
 
 
-def _collect(process: subprocess.Popen, deadline: float, limits: dict):
-    """Read stdout and stderr until both close, the deadline passes or output floods.
+def _collect(process: subprocess.Popen, deadline: float, limits: dict, proof: ProofReader | None):
+    """Read stdout and stderr until both close, the deadline passes or output floods; stdout
+    goes through `proof`, which picks out the lines that carry the step's token.
 
     Once the process has exited, its output is only drained for EXIT_GRACE_S: a background
     child that keeps the pipes open must not turn a finished program into a timeout.
@@ -130,6 +164,8 @@ def _collect(process: subprocess.Popen, deadline: float, limits: dict):
                     selector.unregister(key.fileobj)
                     continue
                 total += len(chunk)
+                if proof and key.fileobj is process.stdout:
+                    proof.feed(chunk)
                 buffer = buffers[key.fileobj]
                 buffer += chunk
                 del buffer[: max(0, len(buffer) - 2 * TAIL_BYTES)]

@@ -1,0 +1,116 @@
+// humaneval-x test driver for Java: java -cp . humaneval_x.test.Driver
+//
+// The tests (class Main, the dataset's own text) live in package humaneval_x.test, the completion
+// in package humaneval_x.solution, so no class of the completion can stand for a name the tests
+// use. `Solution` in this package forwards each method of the prompt to the completion's class
+// and passes the answer through Guard, which copies it into JDK values and rejects anything of
+// a class the completion could have written. main reads the token from stdin before any class of
+// the completion is loaded, runs Main.main, and writes the proof line after the last assertion.
+package humaneval_x.test;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+public final class Driver {
+    public static void main(String[] args) throws Exception {
+        String token = new String(System.in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+        FileOutputStream out = new FileOutputStream(FileDescriptor.out);
+        Guard.out = out;
+        Guard.token = token.getBytes(StandardCharsets.US_ASCII);
+        try {
+            Main.main(args);
+        } catch (AssertionError failure) {
+            failure.printStackTrace();
+            Guard.report("fail", "an assertion did not hold");
+            Runtime.getRuntime().halt(1);
+        }
+        Guard.report("done", "");
+        Runtime.getRuntime().halt(0);
+    }
+}
+
+final class Guard {
+    static FileOutputStream out;
+    static byte[] token;
+
+    static void report(String event, String detail) {
+        String line = "\nHUMANEVAL_X " + new String(token, StandardCharsets.US_ASCII) + " " + event
+                + (detail.isEmpty() ? "" : " " + detail) + "\n";
+        try {
+            out.write(line.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            Runtime.getRuntime().halt(1);
+        }
+    }
+
+    /** A copy of an answer made of JDK values only; anything else ends the program. */
+    @SuppressWarnings("unchecked")
+    static <T> T copy(T answer) {
+        return (T) value(answer, 0);
+    }
+
+    private static Object value(Object answer, int depth) {
+        if (answer == null) return null;
+        Class<?> type = answer.getClass();
+        if (depth > 100) reject(type);
+        if (type == String.class || type == Integer.class || type == Long.class || type == Double.class
+                || type == Boolean.class || type == Character.class || type == Float.class
+                || type == Short.class || type == Byte.class || type == BigInteger.class
+                || type == BigDecimal.class) {
+            return answer;
+        }
+        if (type.isArray()) {
+            int length = Array.getLength(answer);
+            Object copy = Array.newInstance(type.getComponentType(), length);
+            for (int i = 0; i < length; i++) Array.set(copy, i, value(Array.get(answer, i), depth + 1));
+            if (!type.getComponentType().isPrimitive() && !isJdk(type.getComponentType())) reject(type);
+            return copy;
+        }
+        if (answer instanceof Optional<?> optional) {
+            return optional.map(inner -> value(inner, depth + 1));
+        }
+        if (answer instanceof Map<?, ?> map) {
+            Map<Object, Object> copy = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                copy.put(value(entry.getKey(), depth + 1), value(entry.getValue(), depth + 1));
+            }
+            return copy;
+        }
+        if (answer instanceof List<?> list) {
+            List<Object> copy = new ArrayList<>();
+            for (Object item : list) copy.add(value(item, depth + 1));
+            return copy;
+        }
+        if (answer instanceof Set<?> set) {
+            Set<Object> copy = new LinkedHashSet<>();
+            for (Object item : set) copy.add(value(item, depth + 1));
+            return copy;
+        }
+        if (answer instanceof Collection<?>) reject(type);
+        if (isJdk(type) && type.isEnum()) return answer;
+        reject(type);
+        return null;
+    }
+
+    private static boolean isJdk(Class<?> type) {
+        return type.getClassLoader() == null;
+    }
+
+    private static void reject(Class<?> type) {
+        report("reject", "an answer of " + type.getName() + " is not a JDK value");
+        Runtime.getRuntime().halt(1);
+    }
+}

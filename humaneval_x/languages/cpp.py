@@ -41,13 +41,16 @@ static unsigned long token_size;
 
 // Runs from .preinit_array: before any constructor, the completion's included.
 static void read_token(int, char **, char **) {
-    long got;
-    while (token_size < sizeof token && (got = read(0, token + token_size, sizeof token - token_size)) > 0)
-        token_size += got;
+    long got = 1;
+    while (token_size < sizeof token && got > 0) {
+        got = read(0, token + token_size, sizeof token - token_size);
+        token_size += got > 0 ? got : 0;
+    }
     while (token_size && (token[token_size - 1] == '\\n' || token[token_size - 1] == ' '))
         token_size--;
 }
-__attribute__((section(".preinit_array"), used)) static void (*read_token_first)(int, char **, char **) = read_token;
+__attribute__((section(".preinit_array"), used))
+static void (*read_token_first)(int, char **, char **) = read_token;
 
 static void report(const char *event) {
     char line[256] = "\\nHUMANEVAL_X ";

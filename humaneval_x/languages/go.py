@@ -41,6 +41,7 @@ class Go(LanguageSpec):
     comment = "//"
     job_cost_s = 0.3
     wrong_completion = '    panic("doctor")\n}\n'
+    batch_size = 16
 
     def clean(self, text: str) -> str:
         text = cut_at_last(cut_at_last(text, "\n//"), "\nfunc main(")

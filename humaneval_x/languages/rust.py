@@ -49,6 +49,7 @@ class Rust(LanguageSpec):
     comment = "//"
     job_cost_s = 0.3
     wrong_completion = '    panic!("doctor");\n}\n'
+    batch_size = 16
 
     def generation_context(self, problem: Problem) -> str:
         return problem.prompt + problem.declaration

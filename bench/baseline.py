@@ -13,15 +13,16 @@ import dataclasses
 from collections.abc import Iterator
 
 from humaneval_x.evaluate import EvaluationOptions, program_job, result_row
-from humaneval_x.languages.cpp import PRELUDE
+from humaneval_x.languages.cpp import BUILD, PRELUDE
 from humaneval_x.samples import Sample
 from sandboxes.backend import Backend, Job, Step
 
-# What a per-sample evaluator runs for Go: the go command, vet included, in GOPATH mode.
-GO_TEST = ("go", "test", "-c", "-o", "main.test", "main_test.go")
+# What a per-sample evaluator runs for Go: the go command, vet included, in GOPATH mode (with
+# the proof package that the test file imports).
+GO_TEST = ("go", "test", "-c", "-o", "main.test", "solution.go", "solution_test.go")
 GO_TEST_ENV = {
     "GO111MODULE": "off",
-    "GOPATH": "/usr/share/gocode",
+    "GOPATH": "/usr/share/gocode:{toolchains}/go/gopath",
     "GOCACHE": "{toolchains}/go/cache",  # read-only: standard packages come pre-built
     "CGO_ENABLED": "0",
 }
@@ -31,8 +32,10 @@ def baseline_job(job: Job, index: int) -> Job:
     """`job` as a per-sample evaluator would run it, under an id of its own (sample `index`)."""
     files = dict(job.files)
     steps = tuple(_plain_step(step, job.language) for step in job.steps)
-    if job.language == "cpp":
-        files["main.cpp"] = PRELUDE + files["main.cpp"]
+    if job.language == "cpp":  # the prelude parsed in each unit, the default linker
+        files["build.sh"] = BUILD.replace(' -include "$1/prelude.h"', "").replace(" -fuse-ld=gold", "")
+        for unit in ("candidate.cpp", "test.cpp"):
+            files[unit] = PRELUDE + files[unit]
     return dataclasses.replace(job, id=f"{job.id}-{index}", files=files, steps=steps)
 
 

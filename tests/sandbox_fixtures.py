@@ -17,8 +17,7 @@ from sandboxes.backend import Backend, SandboxUnavailable
 
 REQUIRE_ENV = {"docker": "HUMANEVAL_X_REQUIRE_DOCKER", "local": "HUMANEVAL_X_REQUIRE_TOOLCHAINS"}
 PROBLEM = 53  # add(x, y): a one-line canonical solution in every language
-LOCAL_UIDS = range(61000, 62000)  # the local job runner's per-slot uids (as root)
-DOCKER_UIDS = range(62000, 64000)  # one per sandbox container
+SANDBOX_UIDS = range(60000, 62000)  # compile servers' and jobs' uids, one pair per host slot
 
 
 def unavailable(kind: str, reason: str) -> None:
@@ -85,7 +84,7 @@ def sandbox_processes() -> list[tuple[int, int, str]]:
     table = _process_table()
     found = []
     for pid, (uid, _, command) in table.items():
-        if (uid in LOCAL_UIDS or uid in DOCKER_UIDS) and not _owned_by_runner(pid, table):
+        if uid in SANDBOX_UIDS and not _owned_by_runner(pid, table):
             found.append((pid, uid, command))
     return found
 

@@ -24,7 +24,7 @@ class TimedBackend(Backend):
     def run(self, jobs: list[Job]) -> Iterator[dict]:
         for job in jobs:
             self.runs += 1
-            slow = "def fib4" in job.files["main.py"]  # Python/46
+            slow = "def fib4" in job.files["candidate.py"]  # Python/46
             step = {"phase": "run", "exit_code": None if slow else 0, "signal": None,
                     "timed_out": slow, "duration_s": 10.0 if slow else 0.5}  # fmt: skip
             yield {"id": job.id, "steps": [step], "error": None}

@@ -55,8 +55,20 @@ def test_containers_are_locked_down(backend: DockerBackend) -> None:
     assert host["PidsLimit"] == backend.limits.pids
     assert host["NanoCpus"] == int(backend.limits.cpus * 1e9)
     assert f"size={backend.limits.tmpfs_mb}m" in host["Tmpfs"]["/tmp"]
-    uid = int(sandbox.container.attrs["Config"]["User"].split(":")[0])
-    assert uid >= docker_backend.UID_BASE
+    assert sorted(host["CapAdd"]) == sorted(docker_backend.RUNNER_CAPABILITIES)
+    assert host["Sysctls"] == docker_backend.NO_SYSV_IPC
+    command = sandbox.container.attrs["Config"]["Cmd"]
+    assert command[command.index("--isolation") + 1] == "container"
+    assert int(command[command.index("--slot") + 1]) == sandbox.slot
+
+
+@pytest.mark.docker
+def test_each_container_holds_a_slot_of_its_own(backend: DockerBackend) -> None:
+    """Slots (and so job uids) are unique among the containers of every run on the host."""
+    with DockerBackend(workers=2) as other:
+        other.prepare(["python"])
+        slots = [sandbox.slot for sandbox in [*backend._live, *other._live]]
+    assert len(slots) == len(set(slots))
 
 
 @pytest.mark.docker

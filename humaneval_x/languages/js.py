@@ -40,7 +40,11 @@ class JavaScript(LanguageSpec):
         argv = (
             "{toolchains}/js/bin/node",
             "--frozen-intrinsics",
-            "--no-warnings",  # frozen intrinsics are an experimental feature of node 20
+            "--experimental-permission",  # no inspector, child processes or files beyond these
+            "--allow-fs-read={workdir}/",
+            "--allow-fs-read={toolchains}/js/node_modules/",
+            "--allow-fs-write={workdir}/",
+            "--no-warnings",  # both are experimental features of node 20
             "--max-old-space-size=1024",
             "--stack-size=8192",
             "driver.js",

@@ -20,6 +20,7 @@ CLEAN_MARKERS = STOP_MARKERS + ("\nassert",)
 SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 DRIVER = (Path(__file__).parent / "drivers" / "python_driver.py").read_text(encoding="utf-8")
 CHECK_CALL = re.compile(r"^check\((\w+)\)\s*$", re.M)
+DEFINITION = re.compile(r"^def (\w+)\(", re.M)
 
 
 class Python(LanguageSpec):
@@ -61,8 +62,8 @@ class Python(LanguageSpec):
 
 
 def entry_point(problem: Problem) -> str:
-    """The function the tests check: the test ends with `check(NAME)`."""
-    calls = CHECK_CALL.findall(problem.test)
-    if not calls:
-        raise ValueError(f"{problem.task_id}: the test does not end with check(NAME)")
-    return calls[-1]
+    """The function the tests check: `check(NAME)`, else the prompt's last function."""
+    names = CHECK_CALL.findall(problem.test) or DEFINITION.findall(problem.prompt)
+    if not names:
+        raise ValueError(f"{problem.task_id}: no check(NAME) in the test, no def in the prompt")
+    return names[-1]

@@ -25,34 +25,40 @@ import java.util.Optional;
 import java.util.Set;
 
 public final class Driver {
+    // The token stays in this frame: no field holds it, so reflection cannot reach it.
     public static void main(String[] args) throws Exception {
-        String token = new String(System.in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+        byte[] token = new String(System.in.readAllBytes(), StandardCharsets.US_ASCII).trim()
+                .getBytes(StandardCharsets.US_ASCII);
         FileOutputStream out = new FileOutputStream(FileDescriptor.out);
-        Guard.out = out;
-        Guard.token = token.getBytes(StandardCharsets.US_ASCII);
         try {
             Main.main(args);
         } catch (AssertionError failure) {
             failure.printStackTrace();
-            Guard.report("fail", "an assertion did not hold");
+            report(out, token, "fail an assertion did not hold");
+            Runtime.getRuntime().halt(1);
+        } catch (Guard.Rejected rejected) {
+            report(out, token, "reject " + rejected.getMessage());
             Runtime.getRuntime().halt(1);
         }
-        Guard.report("done", "");
+        report(out, token, "done");
         Runtime.getRuntime().halt(0);
+    }
+
+    private static void report(FileOutputStream out, byte[] token, String event) {
+        String line = "\nHUMANEVAL_X " + new String(token, StandardCharsets.US_ASCII) + " " + event;
+        try {
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            Runtime.getRuntime().halt(1);
+        }
     }
 }
 
 final class Guard {
-    static FileOutputStream out;
-    static byte[] token;
-
-    static void report(String event, String detail) {
-        String line = "\nHUMANEVAL_X " + new String(token, StandardCharsets.US_ASCII) + " " + event
-                + (detail.isEmpty() ? "" : " " + detail) + "\n";
-        try {
-            out.write(line.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException ignored) {
-            Runtime.getRuntime().halt(1);
+    /** An answer that is not made of JDK values; Driver.main reports it. */
+    static final class Rejected extends Error {
+        Rejected(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -101,8 +107,7 @@ final class Guard {
         }
         if (answer instanceof Collection<?>) reject(type);
         if (isJdk(type) && type.isEnum()) return answer;
-        reject(type);
-        return null;
+        throw new Rejected("an answer of " + type.getName() + " is not a JDK value");
     }
 
     private static boolean isJdk(Class<?> type) {
@@ -110,7 +115,6 @@ final class Guard {
     }
 
     private static void reject(Class<?> type) {
-        report("reject", "an answer of " + type.getName() + " is not a JDK value");
-        Runtime.getRuntime().halt(1);
+        throw new Rejected("an answer of " + type.getName() + " is not a JDK value");
     }
 }

@@ -1,8 +1,12 @@
-// humaneval-x test driver for JavaScript: node --frozen-intrinsics driver.js ENTRY HELPER...
+// humaneval-x test driver for JavaScript: node --frozen-intrinsics --experimental-permission
+// driver.js ENTRY HELPER...
 //
-// Node freezes the built-in objects and prototypes before any code runs; this driver then reads
-// the token from stdin, locks every property of the global object, and keeps its own copies of
-// what it uses, all before candidate.js (the prompt and the completion) is loaded. The tests run
+// Node freezes the built-in objects and prototypes before any code runs, and its permission
+// model keeps the program from the inspector (which could read this driver's closures), child
+// processes and files outside the job's folder and node_modules (/proc/self/mem among them).
+// This driver reads the token from stdin (into a Buffer: heap snapshots do not hold its bytes),
+// locks every property of the global object, and keeps its own copies of what it uses, all
+// before candidate.js (the prompt and the completion) is loaded. The tests run
 // in a function of their own, where `console` is the driver's and the helpers they call come
 // from reference.js (the prompt and the canonical solution). ENTRY's arguments are copies, and
 // its answer must be plain data (primitives, plain objects and arrays) and is copied too: an
@@ -14,7 +18,8 @@ const vm = require('vm');
 const { isProxy } = require('util').types;
 
 const ASSERT_EXIT_CODE = 86;
-const token = fs.readFileSync(0, 'latin1').trim();
+const stdin = fs.readFileSync(0);
+const token = stdin.subarray(0, stdin.includes(10) ? stdin.indexOf(10) : stdin.length);
 const [entry, ...helpers] = process.argv.slice(2);
 const { writeSync, readFileSync } = fs;
 const { runInThisContext } = vm;
@@ -26,7 +31,7 @@ const exit = process.reallyExit.bind(process);
 const realConsole = console;
 
 function report(event, detail = '') {
-  writeSync(1, `\nHUMANEVAL_X ${token} ${event} ${detail}`.trimEnd() + '\n');
+  writeSync(1, `\nHUMANEVAL_X ${token.toString('latin1')} ${event} ${detail}`.trimEnd() + '\n');
 }
 
 function lockGlobals() {

@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 from . import __doc__ as package_doc
-from .isolation import MODES, Isolation, claim_slot, enter_worker_namespace, libc
+from .isolation import MODES, Isolation, become_namespace_init, claim_slot, libc
 from .jobs import require_child_lists, run_job
 
 PR_SET_DUMPABLE = 4
@@ -64,13 +64,13 @@ def _emit(verdicts) -> None:
 
 
 def _become_worker(isolation: str, slot: int | None) -> None:
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     Isolation.mode = isolation
     if isolation == "namespaces":
         Isolation.slot, _lock = claim_slot()  # the lock fd stays open while the worker lives
-        enter_worker_namespace()
+        become_namespace_init(signal.SIGKILL)
     elif slot is not None:
         Isolation.slot = slot
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     # Not dumpable: a job running under the same uid cannot ptrace this process or open its

@@ -3,9 +3,11 @@
 - `none`: jobs run as the runner's own user (a non-root local run: trusted code only).
 - `namespaces` (the local backend as root): each worker holds a host-wide slot (a lock file),
   and so uids no other runner of the host uses: jobs run as `JOB_UID_BASE + slot`, compile
-  servers as `COMPILER_UID_BASE + slot`. The worker has a mount namespace of its own, and each
-  job a size-limited tmpfs over /tmp (its folder is /tmp/job), /var/tmp and /dev/shm, unmounted
-  after the job; each step a network namespace (loopback only) and an IPC namespace of its own.
+  servers as `COMPILER_UID_BASE + slot`. The worker is the init of a PID namespace of its own
+  (so every process a job starts dies with it, even if the worker is killed, and jobs see no
+  other process) with a mount namespace of its own, and each job a size-limited tmpfs over
+  /tmp (its folder is /tmp/job), /var/tmp and /dev/shm, unmounted after the job; each step a
+  network namespace (loopback only) and an IPC namespace of its own.
 - `container` (inside a Docker sandbox, as root with a few capabilities): the same uids, from
   the slot the backend claimed for the container; the container provides the network, IPC and
   /tmp limits, and /tmp is emptied after each job.
@@ -26,10 +28,12 @@ JOB_DIR = "/tmp/job"  # the job's folder, the same path for every job
 TMPFS_MB = 512  # a job's /tmp, /var/tmp and /dev/shm together (namespaces)
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 MNT_DETACH = 2
+PR_SET_PDEATHSIG = 1
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -67,10 +71,21 @@ def claim_slot() -> tuple[int, int]:
     raise RuntimeError("every sandbox slot of this host is taken")
 
 
-def enter_worker_namespace() -> None:
-    """A mount namespace for this worker, whose mounts never reach the host."""
-    _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+def become_namespace_init(pdeathsig: int) -> None:
+    """Carry on as the init of new PID and mount namespaces; the calling process stays behind,
+    waits for that init and ends as it ended. Mounts made here never reach the host.
+
+    When the init dies (or is killed, with the caller, through `pdeathsig`), the kernel kills
+    every process left in its namespace: no job process can outlive its worker.
+    """
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare(CLONE_NEWNS|CLONE_NEWPID)")
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    child = os.fork()
+    if child:
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    libc.prctl(PR_SET_PDEATHSIG, pdeathsig, 0, 0, 0)
+    _check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV, None), "mount /proc")
 
 
 def mount_job_tmpfs() -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 from humaneval_x import plugins
 from humaneval_x.cache import default_cache_dir
@@ -18,6 +19,7 @@ from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
+from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument, check
 from humaneval_x.runner import Sampling
 from humaneval_x.samples import read_samples
 from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
@@ -41,8 +43,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line and exit code 2 (subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(argv: list[str] | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="humaneval-x", description=__doc__)
+    parser = Parser(prog="humaneval-x", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     runner = _chosen_runner(argv)
     _add_generate(commands.add_parser("generate", help="code generation samples"), runner)
@@ -99,8 +108,10 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", choices=("auto", *plugins.names(plugins.BACKENDS)),
                         default="auto",
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
-    parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
-    parser.add_argument("--timeout", type=float, default=None, help="run-time limit in seconds")
+    parser.add_argument("--workers", type=argument(COUNT), default=None,
+                        help="parallel jobs (default: cores)")  # fmt: skip
+    parser.add_argument("--timeout", type=argument(SECONDS), default=None,
+                        help="run-time limit in seconds")  # fmt: skip
     parser.add_argument("--no-cache", action="store_true",
                         help="run every program, also those judged before")  # fmt: skip
     parser.add_argument("--calibrate", action="store_true",
@@ -110,13 +121,13 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
 def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
     runners = plugins.names(plugins.RUNNERS)
     parser.add_argument("--runner", choices=runners, default="reference")
-    parser.add_argument("--n", type=int, default=1, help="samples per task")
-    parser.add_argument("--temperature", type=float, default=0.8)
-    parser.add_argument("--top-p", type=float, default=0.95)
-    parser.add_argument("--top-k", type=int, default=0)
+    parser.add_argument("--n", type=argument(COUNT), default=1, help="samples per task")
+    parser.add_argument("--temperature", type=argument(NON_NEGATIVE), default=0.8)
+    parser.add_argument("--top-p", type=argument(FRACTION), default=0.95)
+    parser.add_argument("--top-k", type=argument(INDEX), default=0)
     parser.add_argument("--greedy", action="store_true")
-    parser.add_argument("--max-new-tokens", type=int, default=1024)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--max-new-tokens", type=argument(COUNT), default=1024)
+    parser.add_argument("--seed", type=argument(INDEX), default=42)
     parser.add_argument("--shard", default="0/1",
                         help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
                         "of the full list from RANK), or env for $RANK_ID/$RANK_SIZE")  # fmt: skip
@@ -162,8 +173,6 @@ def _languages(args: argparse.Namespace) -> list[str]:
 
 
 def _sampling(args: argparse.Namespace) -> Sampling:
-    if args.n < 1:
-        raise InputError("--n must be at least 1")
     return Sampling(
         n=args.n,
         temperature=args.temperature,
@@ -190,10 +199,11 @@ def _shard(text: str) -> tuple[int, int]:
 
 def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
     kind = kind or ("translation" if args.command == "translate" else "generation")
+    sampling = _sampling(args)
     dataset = load_dataset(_languages(args), args.data_dir)
     tasks = shard(build_tasks(dataset, kind, _languages(args), args.pairs), *_shard(args.shard))
     runner = plugins.runner_factory(args.runner).from_args(args)
-    written = generate(runner, tasks, _sampling(args), args.out, kind, not args.no_progress)
+    written = generate(runner, tasks, sampling, args.out, kind, not args.no_progress)
     print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
     return 0
 
@@ -257,6 +267,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def make_backend(name: str, workers: int | None) -> Backend:
     """The sandbox backend of a name, or auto: docker when a daemon answers, else local."""
+    if workers is not None:
+        check("workers", workers, COUNT)
     if name == "auto":
         name = "docker" if _available("docker") else "local"
         if name == "local":

@@ -19,6 +19,7 @@ import numpy as np
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.metrics import BOOTSTRAP_SAMPLES, KS, per_problem
+from humaneval_x.ranges import COUNT, INDEX, argument, check
 from humaneval_x.statistics import paired_interval, sign_flip_test
 from humaneval_x.summary import read_summary, summary_path
 from humaneval_x.tasks import group_of_key
@@ -121,6 +122,8 @@ def pair_group(runs: Sequence[Run], group: str) -> Paired:
 
 def compare_runs(runs: Sequence[Run], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> dict:
     """The comparison report (compare.json) over the groups and problems all runs share."""
+    check("bootstrap samples", samples, COUNT)
+    check("seed", seed, INDEX)
     labels = _labels(runs)
     shared = [g for g in runs[0].counts if all(g in run.counts for run in runs)]
     paired = {group: pair_group(runs, group) for group in shared}
@@ -307,11 +310,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--bootstrap-samples",
-        type=int,
+        type=argument(COUNT),
         default=BOOTSTRAP_SAMPLES,
         help="bootstrap resamples for the intervals (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=argument(INDEX), default=0, help="random seed (default: 0)")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender, read_rows
 from humaneval_x.languages import get_language
+from humaneval_x.ranges import SECONDS, check
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job, StepResult
 
@@ -29,6 +30,12 @@ class EvaluationOptions:
     progress: bool = True
     cache_dir: Path | None = None  # None: every program runs (see humaneval_x.cache)
     run_timeouts: Mapping[str, float] | None = None  # by task id (humaneval_x.calibration)
+
+    def __post_init__(self) -> None:
+        if self.run_timeout_s is not None:
+            check("run_timeout_s", self.run_timeout_s, SECONDS)
+        for task_id, seconds in (self.run_timeouts or {}).items():
+            check(f"run_timeouts[{task_id!r}]", seconds, SECONDS)
 
 
 def program_job(sample: Sample, options: EvaluationOptions) -> tuple[str, Job]:

@@ -67,17 +67,40 @@ def sampling_settings(summary: dict) -> dict | None:
     return {key: value for key, value in sampling.items() if key != "seed"}
 
 
+def dataset_digests(summary: dict) -> dict[str, str | None]:
+    """The dataset digest of each language of a run; a summary older than per-language digests
+    has one digest for all, under "*"."""
+    dataset = summary.get("dataset") or {}
+    if isinstance(dataset.get("digests"), dict):
+        return dict(dataset["digests"])
+    return {"*": dataset.get("digest")}
+
+
+def _digest_reasons(base: Run, run: Run) -> list[str]:
+    """Languages both runs have whose dataset digests differ (subsets compare with supersets)."""
+    ours, theirs = dataset_digests(base.summary), dataset_digests(run.summary)
+    common = ours.keys() & theirs.keys()
+    if "*" in ours or "*" in theirs:
+        common = {"*"} if ours != theirs else set()
+    return [
+        f"dataset digests differ on {language}: {base.label}={ours.get(language)!r}, "
+        f"{run.label}={theirs.get(language)!r}"
+        for language in sorted(common)
+        if ours.get(language) != theirs.get(language)
+    ]
+
+
 def incompatibilities(runs: Sequence[Run]) -> list[str]:
     """Why the runs cannot be compared with the baseline; empty when they can."""
     base = runs[0]
     reasons = []
     checks = {
         "task": lambda run: run.summary["task"],
-        "dataset digest": lambda run: (run.summary.get("dataset") or {}).get("digest"),
         "groups": lambda run: sorted(run.summary["groups"]),
         "sampling settings (seed aside)": lambda run: sampling_settings(run.summary),
     }
     for run in runs[1:]:
+        reasons += _digest_reasons(base, run)
         for name, value in checks.items():
             if value(run) != value(base):
                 reasons.append(
@@ -168,7 +191,7 @@ def _run_info(label: str, run: Run) -> dict:
         "model": run.summary.get("model"),
         "task": run.summary["task"],
         "sampling": run.summary.get("sampling"),
-        "dataset_digest": (run.summary.get("dataset") or {}).get("digest"),
+        "dataset_digests": dataset_digests(run.summary),
     }
 
 

@@ -14,7 +14,7 @@ from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages.base import STATUSES
 from humaneval_x.metrics import KS, average_metrics, group_metrics
 from humaneval_x.samples import row_key
-from humaneval_x.tasks import group_of_key
+from humaneval_x.tasks import group_of_key, key_parts
 
 SCHEMA = "humaneval-x/summary/1"
 SUMMARY_FILE = "summary.json"
@@ -102,7 +102,7 @@ def build_summary(
         "task": run.get("task"),
         "model": run.get("model"),
         "sampling": run.get("sampling"),
-        "dataset": {"name": HUB_DATASET, "source": dataset.source, "digest": dataset.digest},
+        "dataset": dataset_provenance(dataset, sorted(by_group)),
         "sandbox": sandbox,
         "groups": sorted(by_group),
         "metrics": metrics,
@@ -112,6 +112,13 @@ def build_summary(
         "unique_programs": len({row["program_sha256"] for row in rows}),
         "wall_s": round(wall_s, 2),
     }
+
+
+def dataset_provenance(dataset: Dataset, groups: list[str]) -> dict:
+    """Name, source and the digest of each language of the groups (the run's dataset digest)."""
+    languages = sorted({language for group in groups for language in key_parts(group)})
+    digests = {language: dataset.digests[language] for language in languages}
+    return {"name": HUB_DATASET, "source": dataset.source, "digests": digests}
 
 
 def _ordered(counter: Counter) -> dict[str, int]:

@@ -41,7 +41,7 @@ def test_evaluate_writes_results_summary_and_table(tmp_path, capsys):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["metrics"]["python"]["pass@1"] == pytest.approx(0.75)
     assert summary["per_task"] == {"Python/53": [4, 3]}
-    assert summary["dataset"]["digest"].startswith("sha256:")
+    assert summary["dataset"]["digests"]["python"].startswith("sha256:")
     assert summary["sandbox"]["backend"] == "local"
     assert "| python | 75.00 |" in capsys.readouterr().out
 

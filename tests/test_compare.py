@@ -27,7 +27,11 @@ def summary(run_id: str, outcomes: dict[str, list[tuple[int, int]]], **changes: 
         "task": "generation",
         "model": {"runner": "reference", "model": run_id, "checkpoint": None},
         "sampling": {"n": 1, "temperature": 0.0, "greedy": True, "seed": 1},
-        "dataset": {"name": "THUDM/humaneval-x", "source": "local", "digest": "sha256:abc"},
+        "dataset": {
+            "name": "THUDM/humaneval-x",
+            "source": "local files",
+            "digests": {lang: f"sha256:{lang}" for lang in outcomes},
+        },
         "sandbox": {"backend": "local", "images": {}, "toolchains": {}},
         "groups": list(outcomes),
         "metrics": {},
@@ -114,7 +118,8 @@ def test_average_pairs_within_groups(tmp_path: Path) -> None:
     ("change", "reason"),
     [
         ({"task": "translation"}, "task differ"),
-        ({"dataset": {"digest": "sha256:other"}}, "dataset digest differ"),
+        ({"dataset": {"digests": {"python": "sha256:other"}}}, "dataset digests differ on python"),
+        ({"dataset": {"digest": "sha256:legacy"}}, "a=None, b='sha256:legacy'"),
         (
             {"sampling": {"n": 1, "temperature": 0.2, "greedy": False, "seed": 1}},
             "sampling settings",
@@ -196,3 +201,16 @@ def test_compare_needs_two_runs(tmp_path: Path) -> None:
     a = write_run(tmp_path, summary("a", {"python": binary([1])}))
     with pytest.raises(InputError, match="at least two runs"):
         run_main([str(a)])
+
+
+def test_dataset_digests_are_compared_on_common_languages(tmp_path: Path) -> None:
+    both = write_run(tmp_path, summary("a", {"python": binary([1]), "cpp": binary([0])}))
+    subset = write_run(tmp_path, summary("b", {"python": binary([0])}))
+    other_data = summary("c", {"python": binary([0])})
+    other_data["dataset"]["digests"]["python"] = "sha256:changed"
+    changed = write_run(tmp_path, other_data)
+    runs = [compare.load_run(path) for path in (both, subset, changed)]
+    reasons = compare.incompatibilities(runs)
+    assert [r for r in reasons if "dataset" in r] == [
+        "dataset digests differ on python: a='sha256:python', c='sha256:changed'"
+    ]

@@ -33,10 +33,12 @@ bench: venv host-toolchains doctor
 doctor: venv host-toolchains
 	$(BIN)/humaneval-x doctor --languages $(LANGUAGES) --sandbox $(SANDBOX) --out results/doctor
 
-## make evaluate SAMPLES=path/to/samples.jsonl [OUT=results/my-run]
+## make evaluate SAMPLES=path/to/samples.jsonl(.gz) [OUT=results/my-run]; without OUT the run
+## folder is named after the samples file (results/NAME).
 evaluate: venv host-toolchains
 	@test -n "$(SAMPLES)" || (echo "usage: make evaluate SAMPLES=samples.jsonl [OUT=dir]" && exit 2)
-	$(BIN)/humaneval-x evaluate $(SAMPLES) --out $(OUT) --sandbox $(SANDBOX)
+	$(BIN)/humaneval-x evaluate $(SAMPLES) $(if $(filter file,$(origin OUT)),,--out $(OUT)) \
+		--sandbox $(SANDBOX)
 
 test: venv host-toolchains
 	$(BIN)/pytest -q

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
-from humaneval_x import plugins
+from humaneval_x import plugins, runfolder
 from humaneval_x.cache import default_cache_dir
 from humaneval_x.data import load_dataset
 from humaneval_x.errors import InputError
@@ -145,10 +145,19 @@ def _add_generate(parser: argparse.ArgumentParser, runner: str) -> None:
 
 def _add_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("samples", type=Path, help="samples.jsonl")
-    parser.add_argument("--out", type=Path, required=True, help="run folder for results")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="run folder for results (default: results/ and the samples file's "
+                        "name, or for samples.jsonl its folder's name)")  # fmt: skip
     _add_common(parser)
     _add_sandbox(parser)
+    _add_overwrite(parser)
     parser.set_defaults(handler=_evaluate)
+
+
+def _add_overwrite(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the results of the run folder, made from other samples "
+                        "or settings, instead of refusing")  # fmt: skip
 
 
 def _add_bench(parser: argparse.ArgumentParser, runner: str) -> None:
@@ -158,6 +167,7 @@ def _add_bench(parser: argparse.ArgumentParser, runner: str) -> None:
     parser.add_argument("--task", choices=TASK_KINDS, default="generation")
     parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
     parser.add_argument("--out", type=Path, required=True, help="run folder")
+    _add_overwrite(parser)
     parser.set_defaults(handler=_bench)
 
 
@@ -209,13 +219,15 @@ def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    out = args.out or runfolder.default_folder(args.samples)
     dataset = load_dataset(_languages(args), args.data_dir)
     samples = read_samples(args.samples, dataset)
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")
-    run = {"run_id": args.out.name, "task": "translation" if kinds.pop() else "generation"}
+    run = {"run_id": out.name, "task": "translation" if kinds.pop() else "generation"}
     run.update(read_meta(args.samples))
+    settings = {"languages": sorted(dataset.languages), "dataset": dataset.digests}
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(
@@ -223,12 +235,15 @@ def _evaluate(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
             run_timeouts=_calibration(args, dataset, backend),
+            settings=settings,
         )
-        rows = evaluate(samples, args.out, backend, options)
+        if args.overwrite:
+            runfolder.clear(out)
+        rows = evaluate(samples, out, backend, options)
         summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
-    write_summary(args.out / SUMMARY_FILE, summary)
+    write_summary(out / SUMMARY_FILE, summary)
     print(format_table(summary))
-    print(f"{args.out / SUMMARY_FILE}: {len(rows)} verdicts, "
+    print(f"{out / SUMMARY_FILE}: {len(rows)} verdicts, "
           f"{summary['unique_programs']} unique programs, {summary['wall_s']} s")  # fmt: skip
     return 0
 

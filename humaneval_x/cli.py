@@ -21,7 +21,7 @@ from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument, check
 from humaneval_x.runner import Sampling
-from humaneval_x.samples import read_samples
+from humaneval_x.samples import STDIN, read_samples
 from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
 from humaneval_x.tasks import TASK_KINDS, build_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
@@ -144,7 +144,10 @@ def _add_generate(parser: argparse.ArgumentParser, runner: str) -> None:
 
 
 def _add_evaluate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("samples", type=Path, help="samples.jsonl")
+    parser.add_argument("samples", type=Path, help=".jsonl or .jsonl.gz file, or - (stdin)")
+    parser.add_argument("--source-language", choices=LANGUAGE_KEYS, default=None,
+                        help="rows without source_task_id translate from this language (files "
+                        "named SOURCE-to-TARGET, as CodeGeeX's, need no flag)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None,
                         help="run folder for results (default: results/ and the samples file's "
                         "name, or for samples.jsonl its folder's name)")  # fmt: skip
@@ -219,14 +222,17 @@ def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    stdin = str(args.samples) == STDIN
+    if stdin and args.out is None:
+        raise InputError("samples from standard input (-) need --out DIR")
     out = args.out or runfolder.default_folder(args.samples)
     dataset = load_dataset(_languages(args), args.data_dir)
-    samples = read_samples(args.samples, dataset)
+    samples = read_samples(args.samples, dataset, args.source_language)
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")
     run = {"run_id": out.name, "task": "translation" if kinds.pop() else "generation"}
-    run.update(read_meta(args.samples))
+    run.update({} if stdin else read_meta(args.samples))
     settings = {"languages": sorted(dataset.languages), "dataset": dataset.digests}
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
@@ -257,12 +263,16 @@ def _calibration(args: argparse.Namespace, dataset, backend) -> dict[str, float]
     return calibrated_timeouts(dataset, backend, list(dataset.languages), default_cache_dir())
 
 
+# The evaluate options that bench does not take: its samples carry their provenance.
+BENCH_EVALUATE = {"source_language": None}
+
+
 def _bench(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     samples = args.out / "samples.jsonl"
     generate_args = argparse.Namespace(**{**vars(args), "out": samples})
     _generate(generate_args, kind=args.task)
-    return _evaluate(argparse.Namespace(**{**vars(args), "samples": samples}))
+    return _evaluate(argparse.Namespace(**{**vars(args), **BENCH_EVALUATE, "samples": samples}))
 
 
 def _doctor(args: argparse.Namespace) -> int:

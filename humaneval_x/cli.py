@@ -19,6 +19,7 @@ from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
+from humaneval_x.postprocess import POSTPROCESSORS, postprocess
 from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument, check
 from humaneval_x.runner import Sampling
 from humaneval_x.samples import STDIN, read_samples
@@ -148,6 +149,9 @@ def _add_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source-language", choices=LANGUAGE_KEYS, default=None,
                         help="rows without source_task_id translate from this language (files "
                         "named SOURCE-to-TARGET, as CodeGeeX's, need no flag)")  # fmt: skip
+    parser.add_argument("--postprocess", choices=POSTPROCESSORS, default="none",
+                        help="none: judge what is written (default); codegeex: apply CodeGeeX's "
+                        "stop rules and per-language cleanup to raw generations")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None,
                         help="run folder for results (default: results/ and the samples file's "
                         "name, or for samples.jsonl its folder's name)")  # fmt: skip
@@ -227,13 +231,17 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise InputError("samples from standard input (-) need --out DIR")
     out = args.out or runfolder.default_folder(args.samples)
     dataset = load_dataset(_languages(args), args.data_dir)
-    samples = read_samples(args.samples, dataset, args.source_language)
+    samples = postprocess(
+        read_samples(args.samples, dataset, args.source_language), args.postprocess
+    )
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")
     run = {"run_id": out.name, "task": "translation" if kinds.pop() else "generation"}
     run.update({} if stdin else read_meta(args.samples))
-    settings = {"languages": sorted(dataset.languages), "dataset": dataset.digests}
+    run["postprocess"] = args.postprocess
+    settings = {"languages": sorted(dataset.languages), "dataset": dataset.digests,
+                "postprocess": args.postprocess}  # fmt: skip
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(
@@ -264,7 +272,7 @@ def _calibration(args: argparse.Namespace, dataset, backend) -> dict[str, float]
 
 
 # The evaluate options that bench does not take: its samples carry their provenance.
-BENCH_EVALUATE = {"source_language": None}
+BENCH_EVALUATE = {"source_language": None, "postprocess": "none"}
 
 
 def _bench(args: argparse.Namespace) -> int:

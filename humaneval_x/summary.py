@@ -102,6 +102,7 @@ def build_summary(
         "task": run.get("task"),
         "model": run.get("model"),
         "sampling": run.get("sampling"),
+        "postprocess": run.get("postprocess", "none"),
         "dataset": dataset_provenance(dataset, sorted(by_group)),
         "sandbox": sandbox,
         "groups": sorted(by_group),

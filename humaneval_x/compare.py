@@ -8,7 +8,6 @@ flip (solved, i.e. at least one passing sample, by one run and not by the other)
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from humaneval_x.compare_markdown import render_markdown
+from humaneval_x.coverage import groups_note
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.metrics import BOOTSTRAP_SAMPLES, KS, per_problem
@@ -156,6 +157,9 @@ def compare_runs(runs: Sequence[Run], samples: int = BOOTSTRAP_SAMPLES, seed: in
     groups = {
         group: {
             "n_problems": len(pairs.keys),
+            "group_problems": (runs[0].summary.get("metrics") or {})
+            .get(group, {})
+            .get("n_problems"),
             **_scores_and_differences(labels, [pairs], samples, seed),
             "flips": {label: pairs.flips(i) for i, label in enumerate(labels) if i},
         }
@@ -172,7 +176,11 @@ def compare_runs(runs: Sequence[Run], samples: int = BOOTSTRAP_SAMPLES, seed: in
         "incompatibilities": incompatibilities(runs),
         "runs": [_run_info(label, run) for label, run in zip(labels, runs, strict=True)],
         "groups": groups,
-        "average": _scores_and_differences(labels, list(paired.values()), samples, seed),
+        "average": {
+            "groups": list(paired),
+            "note": groups_note(runs[0].summary["task"], list(paired)),
+            **_scores_and_differences(labels, list(paired.values()), samples, seed),
+        },
     }
 
 
@@ -192,6 +200,7 @@ def _run_info(label: str, run: Run) -> dict:
         "task": run.summary["task"],
         "sampling": run.summary.get("sampling"),
         "dataset_digests": dataset_digests(run.summary),
+        "coverage": run.summary.get("coverage"),
     }
 
 
@@ -230,84 +239,6 @@ def _difference(strata: list[np.ndarray], samples: int, seed: int) -> dict:
         "ci95": [low, high],
         "p_value": sign_flip_test(weighted, seed=seed),
     }
-
-
-def render_markdown(report: dict) -> str:
-    """The report as markdown: one table per pass@k (values in %), then the flips."""
-    labels = [run["label"] for run in report["runs"]]
-    base, others = labels[0], labels[1:]
-    rows = {**report["groups"], "average": report["average"]}
-    lines = [f"# Comparison with baseline `{base}`", ""]
-    lines += [f"- `{r['label']}`: {_describe(r)}" for r in report["runs"]]
-    lines += [
-        "",
-        f"Interval: 95% paired bootstrap over problems ({report['bootstrap_samples']} "
-        f"resamples). p: {report['test']}.",
-        "",
-    ]
-    for k in KS:
-        metric = f"pass@{k}"
-        shown = {g: row for g, row in rows.items() if metric in row["scores"][base]}
-        if shown:
-            lines += _metric_table(metric, base, others, shown)
-    lines += _flip_lines(report, others)
-    return "\n".join(lines) + "\n"
-
-
-def _describe(run: dict) -> str:
-    model = run.get("model") or {}
-    parts = [model.get("model"), model.get("checkpoint")] if isinstance(model, dict) else [model]
-    return ", ".join(str(p) for p in parts if p) or run["path"]
-
-
-def _metric_table(metric: str, base: str, others: list[str], rows: dict) -> list[str]:
-    header = [f"{metric} (%)", base]
-    for label in others:
-        header += [label, f"Δ {label} [95% CI]", "p"]
-    lines = [f"## {metric}", "", _row(header), _row(["---"] * len(header))]
-    for group, row in rows.items():
-        cells = [group, _pct(row["scores"][base][metric])]
-        for label in others:
-            diff = row["differences"][label][metric]
-            low, high = diff["ci95"]
-            cells += [
-                _pct(row["scores"][label][metric]),
-                f"{_pct(diff['delta'], '+')} [{_pct(low, '+')}, {_pct(high, '+')}]",
-                f"{diff['p_value']:.3g}",
-            ]
-        lines.append(_row(cells))
-    return lines + [""]
-
-
-def _flip_lines(report: dict, others: list[str]) -> list[str]:
-    lines = [f"## Flips ({report['flip_rule']})", ""]
-    for label in others:
-        for group, row in report["groups"].items():
-            flips = row["flips"][label]
-            gained, lost = _task_list(flips["gained"]), _task_list(flips["lost"])
-            lines.append(f"- {label}, {group}: gained {gained}; lost {lost}")
-    return lines
-
-
-SHOWN_FLIPS = 20
-
-
-def _task_list(tasks: list[str]) -> str:
-    """Count and task ids in problem order; past SHOWN_FLIPS, compare.json has the rest."""
-    if not tasks:
-        return "0"
-    ordered = sorted(tasks, key=lambda key: [int(n) for n in re.findall(r"\d+", key)])
-    more = len(ordered) - SHOWN_FLIPS
-    shown = ", ".join(ordered[:SHOWN_FLIPS]) + (f", … {more} more" if more > 0 else "")
-    return f"{len(tasks)} ({shown})"
-
-
-def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
-def _pct(value: float, sign: str = "") -> str:
-    return f"{value * 100:{sign}.2f}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

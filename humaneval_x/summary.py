@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from humaneval_x import __version__
+from humaneval_x.coverage import coverage, describe, group_problems
 from humaneval_x.data import HUB_DATASET, Dataset
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
@@ -90,6 +91,7 @@ def build_summary(
         metrics[group] = {
             **group_metrics(counts),
             "n_tasks": len(counts),
+            "n_problems": group_problems(dataset, group),
             "n_samples": sum(n for n, _ in counts),
             "status_counts": _ordered(statuses[group]),
         }
@@ -108,6 +110,7 @@ def build_summary(
         "groups": sorted(by_group),
         "metrics": metrics,
         "average": average_metrics(metrics),
+        "coverage": coverage(run.get("task", "generation"), metrics),
         "status_counts": _ordered(total),
         "per_task": per_task,
         "unique_programs": len({row["program_sha256"] for row in rows}),
@@ -127,18 +130,25 @@ def _ordered(counter: Counter) -> dict[str, int]:
 
 
 def format_table(summary: dict) -> str:
-    """A markdown table: pass@k per group with the status counts, then the average."""
+    """A markdown table: pass@k per group, the problems covered and the status counts, then
+    the average; a line says when the run does not cover the whole benchmark."""
     ks = [f"pass@{k}" for k in KS if any(f"pass@{k}" in m for m in summary["metrics"].values())]
-    header = ["group", *ks, "tasks", "samples", *STATUSES]
+    header = ["group", *ks, "problems", "samples", *STATUSES]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for group, metrics in summary["metrics"].items():
         cells = [group, *(_percent(metrics.get(k)) for k in ks)]
-        cells += [str(metrics["n_tasks"]), str(metrics["n_samples"])]
+        cells += [f"{metrics['n_tasks']}/{metrics['n_problems']}", str(metrics["n_samples"])]
         cells += [str(metrics["status_counts"].get(status, 0)) for status in STATUSES]
         lines.append("| " + " | ".join(cells) + " |")
     if len(summary["metrics"]) > 1:
         average = ["average", *(_percent(summary["average"].get(k)) for k in ks)]
         lines.append("| " + " | ".join(average + [""] * (len(header) - len(average))) + " |")
+    cover = summary["coverage"]
+    if not cover["complete"]:
+        lines.append(
+            f"\npartial coverage: {describe(summary['task'], cover)} of HumanEval-X; "
+            "scores are over the covered problems only"
+        )
     return "\n".join(lines)
 
 

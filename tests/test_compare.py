@@ -214,3 +214,23 @@ def test_dataset_digests_are_compared_on_common_languages(tmp_path: Path) -> Non
     assert [r for r in reasons if "dataset" in r] == [
         "dataset digests differ on python: a='sha256:python', c='sha256:changed'"
     ]
+
+
+def test_partial_coverage_and_averages_over_some_languages_are_marked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    metrics = {"python": {"n_tasks": 2, "n_problems": 164}, "cpp": {"n_tasks": 2, "n_problems": 2}}
+    cover = {"groups": 2, "of_groups": 6, "tasks": 4, "problems": 166, "complete": False}
+    outcomes = {"python": binary([0, 1]), "cpp": binary([1, 1])}
+    a = write_run(tmp_path, summary("a", outcomes, metrics=metrics, coverage=cover))
+    b = write_run(tmp_path, summary("b", outcomes, metrics=metrics, coverage=cover))
+    assert run_main([str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "- `a`: a; covers 2 of 6 languages, 4 of 166 problems" in out
+    assert "| python * (2/164) | 50.00 |" in out and "| cpp | 100.00 |" in out
+    assert "| average † | 75.00 |" in out
+    assert "† the unweighted mean over 2 of 6 languages: python, cpp" in out
+    report = json.loads((a / "compare.json").read_text())
+    assert report["average"]["note"] == "over 2 of 6 languages: python, cpp"
+    assert report["groups"]["python"]["group_problems"] == 164
+    assert report["runs"][1]["coverage"] == cover

@@ -20,6 +20,7 @@ from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.postprocess import POSTPROCESSORS, postprocess
+from humaneval_x.provenance import check_sample_count, parse_sampling, published_model
 from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument, check
 from humaneval_x.runner import Sampling
 from humaneval_x.samples import STDIN, read_samples
@@ -152,6 +153,29 @@ def _add_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postprocess", choices=POSTPROCESSORS, default="none",
                         help="none: judge what is written (default); codegeex: apply CodeGeeX's "
                         "stop rules and per-language cleanup to raw generations")  # fmt: skip
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="the model that made the samples, as published (leaderboard key)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        dest="checkpoint_label",
+        default=None,
+        metavar="LABEL",
+        help="its checkpoint, as published (a path is published by its name)",
+    )
+    parser.add_argument(
+        "--sampling",
+        default=None,
+        metavar="SETTINGS",
+        help="how the samples were drawn: temperature=0.8,top_p=0.95,n=200 or a JSON file",
+    )
+    parser.add_argument(
+        "--run-name",
+        default=None,
+        help="the run's id in summaries (default: the run folder's name)",
+    )
     parser.add_argument("--out", type=Path, default=None,
                         help="run folder for results (default: results/ and the samples file's "
                         "name, or for samples.jsonl its folder's name)")  # fmt: skip
@@ -237,9 +261,16 @@ def _evaluate(args: argparse.Namespace) -> int:
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")
-    run = {"run_id": out.name, "task": "translation" if kinds.pop() else "generation"}
-    run.update({} if stdin else read_meta(args.samples))
-    run["postprocess"] = args.postprocess
+    meta = {} if stdin else read_meta(args.samples)
+    sampling = parse_sampling(args.sampling) if args.sampling else meta.get("sampling")
+    check_sample_count(sampling, samples)
+    run = {
+        "run_id": args.run_name or out.name,
+        "task": "translation" if kinds.pop() else "generation",
+        "model": published_model(meta.get("model"), args.model, args.checkpoint_label),
+        "sampling": sampling,
+        "postprocess": args.postprocess,
+    }
     settings = {"languages": sorted(dataset.languages), "dataset": dataset.digests,
                 "postprocess": args.postprocess}  # fmt: skip
     started = time.monotonic()
@@ -272,7 +303,8 @@ def _calibration(args: argparse.Namespace, dataset, backend) -> dict[str, float]
 
 
 # The evaluate options that bench does not take: its samples carry their provenance.
-BENCH_EVALUATE = {"source_language": None, "postprocess": "none"}
+BENCH_EVALUATE = {"source_language": None, "postprocess": "none", "model": None,
+                  "checkpoint_label": None, "sampling": None, "run_name": None}  # fmt: skip
 
 
 def _bench(args: argparse.Namespace) -> int:

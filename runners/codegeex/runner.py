@@ -14,6 +14,7 @@ import numpy as np
 from humaneval_x.errors import InputError
 from humaneval_x.languages import get_language
 from humaneval_x.languages.base import LanguageSpec
+from humaneval_x.provenance import portable
 from humaneval_x.ranges import COUNT, INDEX, argument, check
 from humaneval_x.runner import Completion, Runner, RunnerFactory, Sampling, task_seed
 from humaneval_x.tasks import Task
@@ -66,12 +67,13 @@ class CodeGeeXRunner(Runner):
         self.decoder = Decoder(build_model(self.config, weights, options.dtype))
 
     def describe(self) -> dict:
-        """Provenance; the device index is left out so that data-parallel ranks agree."""
-        options = {k: str(v) for k, v in asdict(self.options).items() if k != "device_id"}
+        """Provenance, with file names for paths (published, so nothing of this machine); the
+        device index is left out so that data-parallel ranks agree."""
+        options = {k: portable(str(v)) for k, v in asdict(self.options).items() if k != "device_id"}
         return {
             "runner": self.name,
             "model": f"CodeGeeX-{self.options.config}",
-            "checkpoint": str(self.options.checkpoint),
+            "checkpoint": portable(str(self.options.checkpoint)),
             "checkpoint_sha256": checkpoint_digest(self.options.checkpoint),
             "options": options,
             "mindspore": ms.__version__,

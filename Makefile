@@ -33,12 +33,18 @@ bench: venv host-toolchains doctor
 doctor: venv host-toolchains
 	$(BIN)/humaneval-x doctor --languages $(LANGUAGES) --sandbox $(SANDBOX) --out results/doctor
 
-## make evaluate SAMPLES=path/to/samples.jsonl(.gz) [OUT=results/my-run]; without OUT the run
-## folder is named after the samples file (results/NAME).
+## make evaluate SAMPLES=path/to/samples.jsonl(.gz) [OUT=results/my-run] [MODEL=name
+##   CHECKPOINT_LABEL=label SAMPLING=temperature=0.8,top_p=0.95,n=200 POSTPROCESS=codegeex
+##   SOURCE_LANGUAGE=python RUN_NAME=name]; without OUT the run folder is named after the samples
+##   file (results/NAME). MODEL (and the others) make the run publishable: make leaderboard.
 evaluate: venv host-toolchains
-	@test -n "$(SAMPLES)" || (echo "usage: make evaluate SAMPLES=samples.jsonl [OUT=dir]" && exit 2)
+	@test -n "$(SAMPLES)" || (echo "usage: make evaluate SAMPLES=samples.jsonl [OUT=dir] [MODEL=name]" && exit 2)
 	$(BIN)/humaneval-x evaluate $(SAMPLES) $(if $(filter file,$(origin OUT)),,--out $(OUT)) \
-		--sandbox $(SANDBOX)
+		--sandbox $(SANDBOX) $(if $(MODEL),--model '$(MODEL)') \
+		$(if $(CHECKPOINT_LABEL),--checkpoint '$(CHECKPOINT_LABEL)') \
+		$(if $(SAMPLING),--sampling '$(SAMPLING)') $(if $(POSTPROCESS),--postprocess $(POSTPROCESS)) \
+		$(if $(SOURCE_LANGUAGE),--source-language $(SOURCE_LANGUAGE)) \
+		$(if $(RUN_NAME),--run-name '$(RUN_NAME)')
 
 test: venv host-toolchains
 	$(BIN)/pytest -q

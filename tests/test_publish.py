@@ -159,3 +159,48 @@ def test_a_docker_backend_run_is_published(tmp_path, dataset):
     assert entry["sandbox"]["backend"] == "docker"
     assert entry["sandbox"]["images"]["python"]["id"].startswith("sha256:")
     assert entry["groups"]["python"]["pass@1"] == 0.5
+
+
+@pytest.mark.toolchain
+def test_a_codegeex_translation_file_is_judged_as_translation(tmp_path, dataset, capsys):
+    require_toolchain("python")
+    rows = [{"task_id": f"JavaScript/{i}", "generation": dataset.problem(f"Python/{i}")
+             .canonical_solution} for i in range(3)]  # fmt: skip
+    path = tmp_path / "codegeex-13b_js-to-python_samples.jsonl.gz"
+    path.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
+    assert main(evaluate_argv(path, tmp_path / "run", "--languages", "python,js")) == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert (summary["task"], summary["groups"]) == ("translation", ["js->python"])
+    assert summary["per_task"] == {f"JavaScript/{i}->Python/{i}": [1, 1] for i in range(3)}
+    assert "| js->python | 100.00 | 3/164 |" in capsys.readouterr().out
+
+
+@pytest.mark.toolchain
+def test_samples_from_standard_input(tmp_path, dataset, monkeypatch, capsys):
+    require_toolchain("python")
+    samples = codegeex_file(tmp_path / "python.jsonl.gz", dataset, range(1))
+    assert main(["evaluate", "-", "--data-dir", str(data_dir())]) == 2
+    assert "standard input (-) need --out DIR" in capsys.readouterr().err
+    with samples.open("rb") as stdin:
+        monkeypatch.setattr("sys.stdin", argparse.Namespace(buffer=stdin))
+        assert main(evaluate_argv(Path("-"), tmp_path / "run", "--postprocess", "codegeex")) == 0
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["per_task"] == {
+        "Python/0": [2, 1]
+    }
+
+
+@pytest.mark.toolchain
+def test_the_same_samples_judged_with_one_or_six_languages_compare(tmp_path, dataset, capsys):
+    require_toolchain("python")
+    samples = codegeex_file(tmp_path / "python.jsonl.gz", dataset, range(2))
+    one = evaluate_argv(
+        samples, tmp_path / "one", "--languages", "python", "--postprocess", "codegeex"
+    )
+    assert main(one) == 0
+    assert main(evaluate_argv(samples, tmp_path / "six", "--postprocess", "codegeex")) == 0
+    summaries = [json.loads((tmp_path / r / "summary.json").read_text()) for r in ("one", "six")]
+    assert summaries[0]["dataset"] == summaries[1]["dataset"]
+    assert main(["compare", str(tmp_path / "one"), str(tmp_path / "six")]) == 0
+    assert (
+        "| python * (2/164) | 50.00 | 50.00 | +0.00 [+0.00, +0.00] | 1 |" in capsys.readouterr().out
+    )

@@ -162,3 +162,8 @@ def test_make_evaluate_without_out_names_the_folder_after_the_samples():
 
     assert "--out" not in dry_run("SAMPLES=x/team.jsonl.gz")
     assert "--out results/mine" in dry_run("SAMPLES=x/team.jsonl.gz", "OUT=results/mine")
+    published = dry_run("SAMPLES=x/team.jsonl.gz", "MODEL=m-1", "SAMPLING=top_p=0.95,n=2",
+                        "POSTPROCESS=codegeex", "CHECKPOINT_LABEL=step-9")  # fmt: skip
+    for option in ("--model 'm-1'", "--sampling 'top_p=0.95,n=2'", "--postprocess codegeex",
+                   "--checkpoint 'step-9'"):  # fmt: skip
+        assert option in published

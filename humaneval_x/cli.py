@@ -153,29 +153,15 @@ def _add_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postprocess", choices=POSTPROCESSORS, default="none",
                         help="none: judge what is written (default); codegeex: apply CodeGeeX's "
                         "stop rules and per-language cleanup to raw generations")  # fmt: skip
-    parser.add_argument(
-        "--model",
-        default=None,
-        help="the model that made the samples, as published (leaderboard key)",
-    )
-    parser.add_argument(
-        "--checkpoint",
-        dest="checkpoint_label",
-        default=None,
-        metavar="LABEL",
-        help="its checkpoint, as published (a path is published by its name)",
-    )
-    parser.add_argument(
-        "--sampling",
-        default=None,
-        metavar="SETTINGS",
-        help="how the samples were drawn: temperature=0.8,top_p=0.95,n=200 or a JSON file",
-    )
-    parser.add_argument(
-        "--run-name",
-        default=None,
-        help="the run's id in summaries (default: the run folder's name)",
-    )
+    parser.add_argument("--model", default=None,
+                        help="the model that made the samples (leaderboard key)")  # fmt: skip
+    parser.add_argument("--checkpoint", dest="checkpoint_label", default=None, metavar="LABEL",
+                        help="its checkpoint (a path is published by its name)")  # fmt: skip
+    parser.add_argument("--sampling", default=None, metavar="SETTINGS",
+                        help="how the samples were drawn: temperature=0.8,top_p=0.95,n=200 "
+                        "or a JSON file")  # fmt: skip
+    parser.add_argument("--run-name", default=None,
+                        help="the run's id (default: the run folder's name)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None,
                         help="run folder for results (default: results/ and the samples file's "
                         "name, or for samples.jsonl its folder's name)")  # fmt: skip
@@ -255,9 +241,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise InputError("samples from standard input (-) need --out DIR")
     out = args.out or runfolder.default_folder(args.samples)
     dataset = load_dataset(_languages(args), args.data_dir)
-    samples = postprocess(
-        read_samples(args.samples, dataset, args.source_language), args.postprocess
-    )
+    samples = read_samples(args.samples, dataset, args.source_language)
+    samples = postprocess(samples, args.postprocess)
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from humaneval_x.errors import InputError
@@ -50,17 +50,20 @@ def samples_digest(samples: Sequence[Sample]) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(content).encode("utf-8")).hexdigest()
 
 
-def sandbox_identity(sandbox: Mapping) -> dict:
-    """What of backend.describe() decides verdicts: backend, image ids, toolchains, limits."""
+def sandbox_identity(sandbox: Mapping, languages: Collection[str]) -> dict:
+    """What of backend.describe() decides the verdicts of `languages`: the backend, their image
+    ids and toolchains, the limits."""
     images = {
         language: image.get("id") if isinstance(image, Mapping) else image
         for language, image in (sandbox.get("images") or {}).items()
+        if language in languages
     }
+    toolchains = {k: v for k, v in (sandbox.get("toolchains") or {}).items() if k in languages}
     limits = {k: v for k, v in (sandbox.get("limits") or {}).items() if k != "workers"}
     return {
         "backend": sandbox.get("backend"),
         "images": images,
-        "toolchains": dict(sandbox.get("toolchains") or {}),
+        "toolchains": toolchains,
         "limits": limits,
     }
 
@@ -82,7 +85,7 @@ def run_identity(
         "samples": {"sha256": samples_digest(samples), "count": len(samples)},
         "run_timeout_s": run_timeout_s,
         "run_timeouts_sha256": calibrated,
-        "sandbox": sandbox_identity(sandbox),
+        "sandbox": sandbox_identity(sandbox, {sample.task.language for sample in samples}),
         **(settings or {}),
     }
 
@@ -122,25 +125,30 @@ def clear(out_dir: Path) -> None:
 
 
 def differing(recorded: Mapping, current: Mapping) -> list[str]:
-    """What differs between two identities, as `what: recorded, now current` phrases."""
+    """What differs between two identities, as `what: recorded, now current` phrases, naming
+    the innermost fields that differ (`sandbox toolchains.python: …`)."""
     found = []
     for key in [*NAMES, *sorted((set(recorded) | set(current)) - set(NAMES))]:
-        old, new = recorded.get(key), current.get(key)
-        if old == new:
-            continue
-        name = NAMES.get(key, key)
-        if isinstance(old, Mapping) and isinstance(new, Mapping):
-            for part in sorted(set(old) | set(new)):
-                if old.get(part) != new.get(part):
-                    found.append(f"{name} {part}: {_short(old.get(part))}, now "
-                                 f"{_short(new.get(part))}")  # fmt: skip
-        else:
+        for path, old, new in _leaves(recorded.get(key), current.get(key)):
+            name = " ".join([NAMES.get(key, key), ".".join(path)]).strip()
             found.append(f"{name}: {_short(old)}, now {_short(new)}")
     return found
 
 
+def _leaves(old: object, new: object, path: tuple[str, ...] = ()) -> list:
+    """(path, old, new) of each differing value, looking into mappings on both sides."""
+    if old == new:
+        return []
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        keys = sorted(set(old) | set(new))
+        return [leaf for k in keys for leaf in _leaves(old.get(k), new.get(k), (*path, k))]
+    return [(path, old, new)]
+
+
 def _short(value: object) -> str:
     """A value for a message: digests cut to 12 hex digits, nothing longer than 80 characters."""
+    if value is None:
+        return "none"
     text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
     if text.startswith("sha256:"):
         return text[:19] + "…"

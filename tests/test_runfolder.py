@@ -47,7 +47,7 @@ def test_results_of_other_samples_are_refused_and_kept(tmp_path):
 @pytest.mark.parametrize(
     ("changed", "named"),
     [
-        ({"run_timeout_s": 3.0}, "run-time limit (--timeout): null, now 3.0"),
+        ({"run_timeout_s": 3.0}, "run-time limit (--timeout): none, now 3.0"),
         ({"run_timeouts": {"Python/0": 2.0}}, "calibrated run-time"),
         ({"settings": {"languages": ["python"]}}, "languages"),
         ({"settings": {"postprocess": "codegeex"}}, "post-processing"),
@@ -66,9 +66,12 @@ def test_another_sandbox_is_refused_but_another_worker_count_is_not(tmp_path):
     more_workers = FakeBackend()
     more_workers.describe = lambda: {**SANDBOX, "limits": {"workers": 8}}
     evaluate(samples(["    return 1\n"]), tmp_path, more_workers, OPTIONS)
+    other_languages = FakeBackend()  # toolchains of languages the samples do not have
+    other_languages.describe = lambda: {**SANDBOX, "toolchains": {"python": "Python 3", "go": "1"}}
+    evaluate(samples(["    return 1\n"]), tmp_path, other_languages, OPTIONS)
     newer = FakeBackend()
     newer.describe = lambda: {**SANDBOX, "toolchains": {"python": "Python 4"}}
-    with pytest.raises(InputError, match='sandbox toolchains: {"python": "Python 3"}, now'):
+    with pytest.raises(InputError, match="sandbox toolchains.python: Python 3, now Python 4"):
         evaluate(samples(["    return 1\n"]), tmp_path, newer, OPTIONS)
 
 

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from humaneval_x import __version__
-from humaneval_x.coverage import coverage, describe, group_problems
+from humaneval_x.coverage import coverage, describe, group_problems, groups_note
 from humaneval_x.data import HUB_DATASET, Dataset
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
@@ -140,8 +140,10 @@ def format_table(summary: dict) -> str:
         cells += [f"{metrics['n_tasks']}/{metrics['n_problems']}", str(metrics["n_samples"])]
         cells += [str(metrics["status_counts"].get(status, 0)) for status in STATUSES]
         lines.append("| " + " | ".join(cells) + " |")
+    note = groups_note(summary["task"], summary["groups"])
     if len(summary["metrics"]) > 1:
-        average = ["average", *(_percent(summary["average"].get(k)) for k in ks)]
+        label = "average †" if note else "average"
+        average = [label, *(_percent(summary["average"].get(k)) for k in ks)]
         lines.append("| " + " | ".join(average + [""] * (len(header) - len(average))) + " |")
     cover = summary["coverage"]
     if not cover["complete"]:
@@ -149,6 +151,8 @@ def format_table(summary: dict) -> str:
             f"\npartial coverage: {describe(summary['task'], cover)} of HumanEval-X; "
             "scores are over the covered problems only"
         )
+    if note and len(summary["metrics"]) > 1:
+        lines.append(f"† the unweighted mean {note}: not comparable with averages over others")
     return "\n".join(lines)
 
 

@@ -176,6 +176,21 @@ def test_a_codegeex_translation_file_is_judged_as_translation(tmp_path, dataset,
 
 
 @pytest.mark.toolchain
+def test_an_average_over_some_languages_is_marked_in_the_table(tmp_path, dataset, capsys):
+    require_toolchain("python")
+    require_toolchain("js")
+    rows = [{"task_id": f"{prefix}/0", "generation": dataset.problem(f"{prefix}/0")
+             .canonical_solution} for prefix in ("Python", "JavaScript")]  # fmt: skip
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(evaluate_argv(path, tmp_path / "run", "--workers", "1")) == 0
+    out = capsys.readouterr().out
+    assert "| average † | " in out
+    assert "† the unweighted mean over 2 of 6 languages: js, python" in out
+    assert "partial coverage: 2 of 6 languages, 2 of 328 problems" in out
+
+
+@pytest.mark.toolchain
 def test_samples_from_standard_input(tmp_path, dataset, monkeypatch, capsys):
     require_toolchain("python")
     samples = codegeex_file(tmp_path / "python.jsonl.gz", dataset, range(1))

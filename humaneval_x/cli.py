@@ -24,7 +24,13 @@ from humaneval_x.provenance import check_sample_count, parse_sampling, published
 from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument, check
 from humaneval_x.runner import Sampling
 from humaneval_x.samples import STDIN, read_samples
-from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
+from humaneval_x.summary import (
+    SUMMARY_FILE,
+    build_summary,
+    dataset_provenance,
+    format_table,
+    write_summary,
+)
 from humaneval_x.tasks import TASK_KINDS, build_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
 
@@ -256,8 +262,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         "sampling": sampling,
         "postprocess": args.postprocess,
     }
-    settings = {"languages": sorted(dataset.languages), "dataset": dataset.digests,
-                "postprocess": args.postprocess}  # fmt: skip
+    groups = sorted({sample.task.group for sample in samples})
+    settings = {"languages": sorted(dataset.languages), "postprocess": args.postprocess,
+                "dataset": dataset_provenance(dataset, groups)["digests"]}  # fmt: skip
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(

@@ -1,8 +1,9 @@
 """A run folder belongs to one set of samples and one set of settings.
 
-`run.json` records the run's identity: a content digest of the samples, the languages and their
-dataset digests, the post-processing, the run-time limits and the sandbox (backend, images,
-toolchains and limits; not the worker count). Resuming with the same identity judges only what
+`run.json` records the run's identity: a content digest of the samples, the languages loaded
+and the dataset digests of the samples' languages, the post-processing, the run-time limits and
+the sandbox of the samples' languages (backend, images, toolchains and limits; not the worker
+count). Resuming with the same identity judges only what
 is missing, sandbox errors included; anything else is refused, saying what differs.
 """
 

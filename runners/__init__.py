@@ -6,7 +6,12 @@ import importlib
 
 from runners.base import RunnerFactory
 
-RUNNER_MODULES = {"reference": "runners.reference", "codegeex": "runners.codegeex"}
+RUNNER_MODULES = {
+    "reference": "runners.reference",
+    "codegeex": "runners.codegeex",
+    "openai": "runners.openai",
+    "transformers": "runners.hf",
+}
 
 
 def runner_factory(name: str) -> RunnerFactory:

@@ -130,4 +130,3 @@ def _token_id(tokenizer, text: str) -> int:
 def _is_ascii(tokenizer, token_id: int) -> bool:
     text = tokenizer.decode([token_id])
     return token_id not in tokenizer.all_special_ids and text.isascii() and text != ""
-

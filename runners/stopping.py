@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from humaneval_x.languages.base import LanguageSpec
 
+DESCRIPTION = "the language's stop rule at line ends, then its cleanup (runners/stopping.py)"
+
 
 def finished_prefix(spec: LanguageSpec, text: str, complete: bool, start: int = 0) -> int | None:
     """Where `text` ends as a finished completion: the first line end at or after `start` (the

@@ -16,9 +16,8 @@ from humaneval_x.languages import get_language
 from humaneval_x.languages.base import LanguageSpec
 from humaneval_x.tasks import Task
 from runners.base import Completion, Runner, Sampling, task_seed
-from runners.stopping import finish, finished_prefix
+from runners.stopping import DESCRIPTION, finish, finished_prefix
 
-STOP_RULE = "the language's stop rule at line ends, then its cleanup (runners/stopping.py)"
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 
@@ -62,7 +61,7 @@ class TransformersRunner(Runner):
             "options": options,
             "transformers": transformers.__version__,
             "torch": torch.__version__,
-            "stop_rule": STOP_RULE,
+            "stop_rule": DESCRIPTION,
         }
 
     def generate(

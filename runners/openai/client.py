@@ -6,16 +6,17 @@ import asyncio
 import itertools
 import json
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import httpx
 
 from humaneval_x.errors import InputError
 
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+T = TypeVar("T")
 
 
 class ServerError(InputError):
@@ -107,7 +108,7 @@ class Client:
 
         return await self._retried(path, attempt)
 
-    async def _retried(self, path: str, attempt: Callable):
+    async def _retried(self, path: str, attempt: Callable[[], Awaitable[T]]) -> T:
         url = f"{self.root}{path}"
         for number in itertools.count():
             try:

@@ -15,9 +15,8 @@ from runners.base import Completion, Runner, Sampling, task_seed
 from runners.openai.chat import PROMPT_FORMAT, block_closed, chat_prompt, completion_text
 from runners.openai.client import Backoff, Client, ServerError
 from runners.openai.provenance import server_facts
-from runners.stopping import finish, finished_prefix
+from runners.stopping import DESCRIPTION, finish, finished_prefix
 
-STOP_RULE = "the language's stop rule at line ends, then its cleanup (runners/stopping.py)"
 
 
 @dataclass(frozen=True)
@@ -75,9 +74,10 @@ class Answer:
             self.texts[index] += piece or ""
             self.reasons[index] = choice.get("finish_reason") or self.reasons[index]
             self.stopped[index] = self.stopped[index] or self._finished(index)
-        return all(self.stopped)
+        return self.complete()
 
     def complete(self) -> bool:
+        """Whether every choice is finished: cut by the stop rule, or ended by the server."""
         pairs = zip(self.stopped, self.reasons, strict=True)
         return all(stopped or reason for stopped, reason in pairs)
 
@@ -132,7 +132,7 @@ class OpenAIRunner(Runner):
             "checkpoint": (facts["served_model"] or {}).get("root"),
             "endpoint": self.options.path,
             **facts,
-            "stop_rule": STOP_RULE,
+            "stop_rule": DESCRIPTION,
         }
         if self.options.chat:
             described["chat_prompt"] = PROMPT_FORMAT

@@ -182,3 +182,18 @@ def test_bench_evaluates_served_samples_for_compare_and_leaderboard(server, tiny
     entries = json.loads(board.read_text())["entries"]
     assert sorted(e["model"] for e in entries) == [str(tiny_model), f"{tiny_model} (chat)"]
     assert all(e["runner"] == "openai" for e in entries) and page.is_file()
+
+
+def test_the_in_process_runner_draws_the_same_samples_again(tiny_model, tmp_path, capsys):
+    options = ["--runner", "transformers", "--model", str(tiny_model), "--device", "cpu",
+               "--batch-size", "2", *common("--n", "3", "--temperature", "0.8")]  # fmt: skip
+    options.remove("--greedy")
+    first, second = tmp_path / "a" / "samples.jsonl", tmp_path / "b" / "samples.jsonl"
+    assert generate(options, first) == 0
+    assert len({row["generation"] for row in rows(first)}) > 2  # the seeds differ
+    shutil.copytree(first.parent, second.parent)
+    second.write_text("".join(first.read_text().splitlines(keepends=True)[:4]))
+    capsys.readouterr()
+    assert generate(options, second) == 0
+    assert "8 new samples for 4 tasks" in capsys.readouterr().out
+    assert rows(second) == rows(first)

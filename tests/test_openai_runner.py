@@ -9,7 +9,7 @@ import pytest
 from humaneval_x.cli import main
 from humaneval_x.languages import get_language
 from humaneval_x.tasks import build_tasks
-from runners.base import Sampling, task_seed
+from runners.base import Completion, Sampling, task_seed
 from tests.conftest import data_dir
 from tests.served.conftest import require_server_packages
 from tests.served.faulty_proxy import free_port
@@ -86,9 +86,12 @@ def test_an_answer_is_read_until_every_choice_is_finished():
     assert not answer.feed({"choices": [{"index": 1, "text": "    return 1\nx = "}]})
     assert not answer.feed({"choices": [{"index": 0, "text": "    return 0\n"}]})
     assert not answer.feed({"choices": [{"index": 1, "text": "2\n"}]})  # choice 1 finished
-    assert not answer.complete()
-    assert answer.feed({"choices": [{"index": 0, "text": "", "finish_reason": "length"}]}) is False
-    assert answer.complete()
+    assert answer.stopped == [False, True] and not answer.complete()
+    assert answer.feed({"choices": [{"index": 0, "text": "", "finish_reason": "length"}]})
+    assert answer.completions(None) == [
+        Completion("    return 0\n", "length"),
+        Completion("    return 1\nx = 2", "stop_rule"),
+    ]
 
 
 def test_backoff_doubles_within_jitter_up_to_the_cap():

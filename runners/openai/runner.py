@@ -18,7 +18,6 @@ from runners.openai.provenance import server_facts
 from runners.stopping import DESCRIPTION, finish, finished_prefix
 
 
-
 @dataclass(frozen=True)
 class Options:
     """What the runner is built from (the CLI options of `Factory`)."""

@@ -67,7 +67,8 @@ def server(tiny_model, tmp_path_factory) -> Iterator[Server]:
     command = [_transformers_cli(), "serve", str(tiny_model), "--host", "127.0.0.1",
                "--port", str(port), "--device", "cpu"]  # fmt: skip
     with open(log, "wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        offline = {**os.environ, "HF_HUB_OFFLINE": "1"}  # a local model: never ask the hub
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=offline)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, log, httpx)

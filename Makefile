@@ -19,7 +19,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,codegeex]'
+	$(BIN)/pip install -q -e '.[dev,codegeex,openai,transformers]'
 	touch $@
 
 host-toolchains:

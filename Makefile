@@ -19,7 +19,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,codegeex]'
+	$(BIN)/pip install -q -e '.[dev,codegeex,openai,transformers]'
 	touch $@
 
 host-toolchains:
@@ -33,10 +33,18 @@ bench: venv host-toolchains doctor
 doctor: venv host-toolchains
 	$(BIN)/humaneval-x doctor --languages $(LANGUAGES) --sandbox $(SANDBOX) --out results/doctor
 
-## make evaluate SAMPLES=path/to/samples.jsonl [OUT=results/my-run]
+## make evaluate SAMPLES=path/to/samples.jsonl(.gz) [OUT=results/my-run] [MODEL=name
+##   CHECKPOINT_LABEL=label SAMPLING=temperature=0.8,top_p=0.95,n=200 POSTPROCESS=codegeex
+##   SOURCE_LANGUAGE=python RUN_NAME=name]; without OUT the run folder is named after the samples
+##   file (results/NAME). MODEL (and the others) make the run publishable: make leaderboard.
 evaluate: venv host-toolchains
-	@test -n "$(SAMPLES)" || (echo "usage: make evaluate SAMPLES=samples.jsonl [OUT=dir]" && exit 2)
-	$(BIN)/humaneval-x evaluate $(SAMPLES) --out $(OUT) --sandbox $(SANDBOX)
+	@test -n "$(SAMPLES)" || (echo "usage: make evaluate SAMPLES=samples.jsonl [OUT=dir] [MODEL=name]" && exit 2)
+	$(BIN)/humaneval-x evaluate $(SAMPLES) $(if $(filter file,$(origin OUT)),,--out $(OUT)) \
+		--sandbox $(SANDBOX) $(if $(MODEL),--model '$(MODEL)') \
+		$(if $(CHECKPOINT_LABEL),--checkpoint '$(CHECKPOINT_LABEL)') \
+		$(if $(SAMPLING),--sampling '$(SAMPLING)') $(if $(POSTPROCESS),--postprocess $(POSTPROCESS)) \
+		$(if $(SOURCE_LANGUAGE),--source-language $(SOURCE_LANGUAGE)) \
+		$(if $(RUN_NAME),--run-name '$(RUN_NAME)')
 
 test: venv host-toolchains
 	$(BIN)/pytest -q

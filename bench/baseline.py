@@ -33,7 +33,8 @@ def baseline_job(job: Job, index: int) -> Job:
     files = dict(job.files)
     steps = tuple(_plain_step(step, job.language) for step in job.steps)
     if job.language == "cpp":  # the prelude parsed in each unit, the default linker
-        files["build.sh"] = BUILD.replace(' -include "$1/prelude.h"', "").replace(" -fuse-ld=gold", "")
+        plain = BUILD.replace(' -include "$1/prelude.h"', "").replace(" -fuse-ld=gold", "")
+        files["build.sh"] = plain
         for unit in ("candidate.cpp", "test.cpp"):
             files[unit] = PRELUDE + files[unit]
     return dataclasses.replace(job, id=f"{job.id}-{index}", files=files, steps=steps)

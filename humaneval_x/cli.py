@@ -9,8 +9,9 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
-from humaneval_x import plugins
+from humaneval_x import plugins, runfolder
 from humaneval_x.cache import default_cache_dir
 from humaneval_x.data import load_dataset
 from humaneval_x.errors import InputError
@@ -18,9 +19,18 @@ from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
+from humaneval_x.postprocess import POSTPROCESSORS, postprocess
+from humaneval_x.provenance import check_sample_count, parse_sampling, published_model
+from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument, check
 from humaneval_x.runner import Sampling
-from humaneval_x.samples import read_samples
-from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
+from humaneval_x.samples import STDIN, read_samples
+from humaneval_x.summary import (
+    SUMMARY_FILE,
+    build_summary,
+    dataset_provenance,
+    format_table,
+    write_summary,
+)
 from humaneval_x.tasks import TASK_KINDS, build_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
 
@@ -41,8 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line and exit code 2 (subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(argv: list[str] | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="humaneval-x", description=__doc__)
+    parser = Parser(prog="humaneval-x", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     runner = _chosen_runner(argv)
     _add_generate(commands.add_parser("generate", help="code generation samples"), runner)
@@ -99,8 +116,10 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", choices=("auto", *plugins.names(plugins.BACKENDS)),
                         default="auto",
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
-    parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
-    parser.add_argument("--timeout", type=float, default=None, help="run-time limit in seconds")
+    parser.add_argument("--workers", type=argument(COUNT), default=None,
+                        help="parallel jobs (default: cores)")  # fmt: skip
+    parser.add_argument("--timeout", type=argument(SECONDS), default=None,
+                        help="run-time limit in seconds")  # fmt: skip
     parser.add_argument("--no-cache", action="store_true",
                         help="run every program, also those judged before")  # fmt: skip
     parser.add_argument("--calibrate", action="store_true",
@@ -110,13 +129,13 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
 def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
     runners = plugins.names(plugins.RUNNERS)
     parser.add_argument("--runner", choices=runners, default="reference")
-    parser.add_argument("--n", type=int, default=1, help="samples per task")
-    parser.add_argument("--temperature", type=float, default=0.8)
-    parser.add_argument("--top-p", type=float, default=0.95)
-    parser.add_argument("--top-k", type=int, default=0)
+    parser.add_argument("--n", type=argument(COUNT), default=1, help="samples per task")
+    parser.add_argument("--temperature", type=argument(NON_NEGATIVE), default=0.8)
+    parser.add_argument("--top-p", type=argument(FRACTION), default=0.95)
+    parser.add_argument("--top-k", type=argument(INDEX), default=0)
     parser.add_argument("--greedy", action="store_true")
-    parser.add_argument("--max-new-tokens", type=int, default=1024)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--max-new-tokens", type=argument(COUNT), default=1024)
+    parser.add_argument("--seed", type=argument(INDEX), default=42)
     parser.add_argument("--shard", default="0/1",
                         help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
                         "of the full list from RANK), or env for $RANK_ID/$RANK_SIZE")  # fmt: skip
@@ -133,11 +152,35 @@ def _add_generate(parser: argparse.ArgumentParser, runner: str) -> None:
 
 
 def _add_evaluate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("samples", type=Path, help="samples.jsonl")
-    parser.add_argument("--out", type=Path, required=True, help="run folder for results")
+    parser.add_argument("samples", type=Path, help=".jsonl or .jsonl.gz file, or - (stdin)")
+    parser.add_argument("--source-language", choices=LANGUAGE_KEYS, default=None,
+                        help="rows without source_task_id translate from this language (files "
+                        "named SOURCE-to-TARGET, as CodeGeeX's, need no flag)")  # fmt: skip
+    parser.add_argument("--postprocess", choices=POSTPROCESSORS, default="none",
+                        help="none: judge what is written (default); codegeex: apply CodeGeeX's "
+                        "stop rules and per-language cleanup to raw generations")  # fmt: skip
+    parser.add_argument("--model", default=None,
+                        help="the model that made the samples (leaderboard key)")  # fmt: skip
+    parser.add_argument("--checkpoint", dest="checkpoint_label", default=None, metavar="LABEL",
+                        help="its checkpoint (a path is published by its name)")  # fmt: skip
+    parser.add_argument("--sampling", default=None, metavar="SETTINGS",
+                        help="how the samples were drawn: temperature=0.8,top_p=0.95,n=200 "
+                        "or a JSON file")  # fmt: skip
+    parser.add_argument("--run-name", default=None,
+                        help="the run's id (default: the run folder's name)")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=None,
+                        help="run folder for results (default: results/ and the samples file's "
+                        "name, or for samples.jsonl its folder's name)")  # fmt: skip
     _add_common(parser)
     _add_sandbox(parser)
+    _add_overwrite(parser)
     parser.set_defaults(handler=_evaluate)
+
+
+def _add_overwrite(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the results of the run folder, made from other samples "
+                        "or settings, instead of refusing")  # fmt: skip
 
 
 def _add_bench(parser: argparse.ArgumentParser, runner: str) -> None:
@@ -147,6 +190,7 @@ def _add_bench(parser: argparse.ArgumentParser, runner: str) -> None:
     parser.add_argument("--task", choices=TASK_KINDS, default="generation")
     parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
     parser.add_argument("--out", type=Path, required=True, help="run folder")
+    _add_overwrite(parser)
     parser.set_defaults(handler=_bench)
 
 
@@ -162,8 +206,6 @@ def _languages(args: argparse.Namespace) -> list[str]:
 
 
 def _sampling(args: argparse.Namespace) -> Sampling:
-    if args.n < 1:
-        raise InputError("--n must be at least 1")
     return Sampling(
         n=args.n,
         temperature=args.temperature,
@@ -190,22 +232,39 @@ def _shard(text: str) -> tuple[int, int]:
 
 def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
     kind = kind or ("translation" if args.command == "translate" else "generation")
+    sampling = _sampling(args)
     dataset = load_dataset(_languages(args), args.data_dir)
     tasks = shard(build_tasks(dataset, kind, _languages(args), args.pairs), *_shard(args.shard))
     runner = plugins.runner_factory(args.runner).from_args(args)
-    written = generate(runner, tasks, _sampling(args), args.out, kind, not args.no_progress)
+    written = generate(runner, tasks, sampling, args.out, kind, not args.no_progress)
     print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    stdin = str(args.samples) == STDIN
+    if stdin and args.out is None:
+        raise InputError("samples from standard input (-) need --out DIR")
+    out = args.out or runfolder.default_folder(args.samples)
     dataset = load_dataset(_languages(args), args.data_dir)
-    samples = read_samples(args.samples, dataset)
+    samples = read_samples(args.samples, dataset, args.source_language)
+    samples = postprocess(samples, args.postprocess)
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")
-    run = {"run_id": args.out.name, "task": "translation" if kinds.pop() else "generation"}
-    run.update(read_meta(args.samples))
+    meta = {} if stdin else read_meta(args.samples)
+    sampling = parse_sampling(args.sampling) if args.sampling else meta.get("sampling")
+    check_sample_count(sampling, samples)
+    run = {
+        "run_id": args.run_name or out.name,
+        "task": "translation" if kinds.pop() else "generation",
+        "model": published_model(meta.get("model"), args.model, args.checkpoint_label),
+        "sampling": sampling,
+        "postprocess": args.postprocess,
+    }
+    groups = sorted({sample.task.group for sample in samples})
+    settings = {"languages": sorted(dataset.languages), "postprocess": args.postprocess,
+                "dataset": dataset_provenance(dataset, groups)["digests"]}  # fmt: skip
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(
@@ -213,12 +272,15 @@ def _evaluate(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
             run_timeouts=_calibration(args, dataset, backend),
+            settings=settings,
         )
-        rows = evaluate(samples, args.out, backend, options)
+        if args.overwrite:
+            runfolder.clear(out)
+        rows = evaluate(samples, out, backend, options)
         summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
-    write_summary(args.out / SUMMARY_FILE, summary)
+    write_summary(out / SUMMARY_FILE, summary)
     print(format_table(summary))
-    print(f"{args.out / SUMMARY_FILE}: {len(rows)} verdicts, "
+    print(f"{out / SUMMARY_FILE}: {len(rows)} verdicts, "
           f"{summary['unique_programs']} unique programs, {summary['wall_s']} s")  # fmt: skip
     return 0
 
@@ -232,12 +294,17 @@ def _calibration(args: argparse.Namespace, dataset, backend) -> dict[str, float]
     return calibrated_timeouts(dataset, backend, list(dataset.languages), default_cache_dir())
 
 
+# The evaluate options that bench does not take: its samples carry their provenance.
+BENCH_EVALUATE = {"source_language": None, "postprocess": "none", "model": None,
+                  "checkpoint_label": None, "sampling": None, "run_name": None}  # fmt: skip
+
+
 def _bench(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     samples = args.out / "samples.jsonl"
     generate_args = argparse.Namespace(**{**vars(args), "out": samples})
     _generate(generate_args, kind=args.task)
-    return _evaluate(argparse.Namespace(**{**vars(args), "samples": samples}))
+    return _evaluate(argparse.Namespace(**{**vars(args), **BENCH_EVALUATE, "samples": samples}))
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -257,6 +324,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def make_backend(name: str, workers: int | None) -> Backend:
     """The sandbox backend of a name, or auto: docker when a daemon answers, else local."""
+    if workers is not None:
+        check("workers", workers, COUNT)
     if name == "auto":
         name = "docker" if _available("docker") else "local"
         if name == "local":

@@ -42,7 +42,8 @@ def verdicts(request, tmp_path_factory):
             controls[task.task_id] = (task.task_id, 0)
     with make_backend(kind, list(LANGUAGE_KEYS)) as backend:
         rows = judge(backend, samples, tmp_path_factory.mktemp(f"forgery-{kind}"), RUN_S)
-    return kind, {name: rows[key] for name, key in keys.items()}, [rows[k] for k in controls.values()]
+    forged = {name: rows[key] for name, key in keys.items()}
+    return kind, forged, [rows[key] for key in controls.values()]
 
 
 @pytest.mark.parametrize("forgery", FORGERIES, ids=lambda forgery: forgery.id)

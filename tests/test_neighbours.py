@@ -39,8 +39,10 @@ def start_bombing(kind: str, folder: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "humaneval_x.cli", "evaluate", str(samples), "--out",
                str(folder / "bombs"), "--sandbox", kind, "--languages", "python",
                "--timeout", "10", "--no-progress", "--no-cache"]  # fmt: skip
-    return subprocess.Popen(command, cwd=REPO, env=os.environ.copy(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=REPO, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
 
 
 def _wait_for_verdicts(results: Path, bombing: subprocess.Popen) -> None:
@@ -55,9 +57,12 @@ def _wait_for_verdicts(results: Path, bombing: subprocess.Popen) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "kind",
-    [pytest.param("local", marks=pytest.mark.toolchain), pytest.param("docker", marks=pytest.mark.docker)],
+    [
+        pytest.param("local", marks=pytest.mark.toolchain),
+        pytest.param("docker", marks=pytest.mark.docker),
+    ],
 )
-def test_a_sweep_beside_fork_bombs_gets_the_verdicts_of_a_quiet_run(kind: str, tmp_path: Path) -> None:
+def test_a_sweep_beside_fork_bombs_gets_the_verdicts_of_a_quiet_run(kind: str, tmp_path) -> None:
     dataset = load_data(kind)
     tasks = generation_tasks(dataset, ["java", "go"])
     samples = [Sample(task, 0, task.problem.canonical_solution) for task in tasks]

@@ -134,7 +134,8 @@ def test_rust_batches_give_the_verdicts_of_programs_built_alone(dataset, tmp_pat
         for index, extra in enumerate(RUST_EXTRAS)
     ]
     wrong = (get_language("rust").wrong_completion, "    return Default::default();\n}\n")
-    samples += [Sample(task, len(RUST_EXTRAS) + i, w) for task in tasks for i, w in enumerate(wrong)]
+    first = len(RUST_EXTRAS)
+    samples += [Sample(task, first + i, w) for task in tasks for i, w in enumerate(wrong)]
     with LocalBackend() as backend:
         fast = statuses(evaluate(samples, tmp_path, backend, OPTIONS))
         slow = statuses(run_baseline(samples, backend))

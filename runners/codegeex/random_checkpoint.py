@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from humaneval_x.ranges import INDEX, argument
 from runners.codegeex.checkpoint import (
     WORLD_SIZE,
     CheckpointWriter,
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", required=True, type=Path, help="output .ckpt file (or folder, with --shards)"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=argument(INDEX), default=0)
     parser.add_argument(
         "--shards",
         action="store_true",

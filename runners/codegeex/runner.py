@@ -14,6 +14,8 @@ import numpy as np
 from humaneval_x.errors import InputError
 from humaneval_x.languages import get_language
 from humaneval_x.languages.base import LanguageSpec
+from humaneval_x.provenance import portable
+from humaneval_x.ranges import COUNT, INDEX, argument, check
 from humaneval_x.runner import Completion, Runner, RunnerFactory, Sampling, task_seed
 from humaneval_x.tasks import Task
 from runners.codegeex.checkpoint import checkpoint_digest, iter_weights
@@ -65,12 +67,13 @@ class CodeGeeXRunner(Runner):
         self.decoder = Decoder(build_model(self.config, weights, options.dtype))
 
     def describe(self) -> dict:
-        """Provenance; the device index is left out so that data-parallel ranks agree."""
-        options = {k: str(v) for k, v in asdict(self.options).items() if k != "device_id"}
+        """Provenance, with file names for paths (published, so nothing of this machine); the
+        device index is left out so that data-parallel ranks agree."""
+        options = {k: portable(str(v)) for k, v in asdict(self.options).items() if k != "device_id"}
         return {
             "runner": self.name,
             "model": f"CodeGeeX-{self.options.config}",
-            "checkpoint": str(self.options.checkpoint),
+            "checkpoint": portable(str(self.options.checkpoint)),
             "checkpoint_sha256": checkpoint_digest(self.options.checkpoint),
             "options": options,
             "mindspore": ms.__version__,
@@ -111,12 +114,15 @@ class CodeGeeXRunner(Runner):
 
 
 def _env_int(value: str, variable: str) -> int:
-    """An integer option, or "env" for the environment variable msrun exports."""
-    if value != "env":
-        return int(value)
-    if variable not in os.environ:
-        raise InputError(f"{variable} is not set (msrun sets it in each worker it starts)")
-    return int(os.environ[variable])
+    """An index option (>= 0), or "env" for the environment variable msrun exports."""
+    if value == "env":
+        if variable not in os.environ:
+            raise InputError(f"{variable} is not set (msrun sets it in each worker it starts)")
+        value = os.environ[variable]
+    try:
+        return int(check(variable, int(value), INDEX))
+    except ValueError:
+        raise InputError(f"{variable} must be {INDEX}, got {value!r}") from None
 
 
 class Factory(RunnerFactory):
@@ -160,7 +166,7 @@ class Factory(RunnerFactory):
         )
         group.add_argument(
             "--batch-size",
-            type=int,
+            type=argument(COUNT),
             default=8,
             help="samples of one prompt decoded together (default 8; the 13B "
             "cache takes about 1 GiB per sample in fp16)",

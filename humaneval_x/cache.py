@@ -60,19 +60,25 @@ class VerdictCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def get(self, job: Job) -> dict | None:
-        """The stored verdict of `job`, with the job's id, or None."""
+    def get(self, job: Job, repeats: int = 1) -> dict | None:
+        """The stored verdict of `job`, with the job's id, if it held at least `repeats` times."""
         try:
             verdict = json.loads(self._path(self.key(job)).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        if verdict.get("repeats", 1) < repeats:
+            return None
         return {**verdict, "id": job.id}
 
-    def put(self, job: Job, verdict: dict) -> None:
-        """Store a verdict (atomically) if it depends on the program alone."""
-        if not depends_on_program_alone(verdict):
+    def put(self, job: Job, verdicts: list[dict]) -> None:
+        """Store the verdict of a program's runs (atomically) if they agree and it depends on
+        the program alone; it records how many runs it held for."""
+        first = verdicts[0]
+        if any(_outcome(verdict) != _outcome(first) for verdict in verdicts[1:]):
             return
-        write_json_atomic(self._path(self.key(job)), verdict)
+        if not all(depends_on_program_alone(verdict) for verdict in verdicts):
+            return
+        write_json_atomic(self._path(self.key(job)), {**first, "repeats": len(verdicts)})
 
 
 def depends_on_program_alone(verdict: dict) -> bool:
@@ -84,3 +90,11 @@ def depends_on_program_alone(verdict: dict) -> bool:
         if step.get("timed_out") and step.get("cpu_s", 0.0) < CPU_SHARE * limit:
             return False
     return True
+
+
+def _outcome(verdict: dict) -> list:
+    """What a verdict says, without timings and tails: whether two runs agree."""
+    keys = ("exit_code", "signal", "timed_out", "output_limit", "oom_killed")
+    steps = [[step.get(key) for key in keys] + [step.get("events")] for step in verdict["steps"]]
+    members = verdict.get("members")
+    return [steps, None if members is None else [_outcome(member) for member in members]]

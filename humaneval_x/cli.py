@@ -21,7 +21,16 @@ from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.postprocess import POSTPROCESSORS, postprocess
 from humaneval_x.provenance import check_sample_count, parse_sampling, published_model
-from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument, check
+from humaneval_x.ranges import (
+    COUNT,
+    FRACTION,
+    INDEX,
+    NON_NEGATIVE,
+    REPEATS,
+    SECONDS,
+    argument,
+    check,
+)
 from humaneval_x.runner import Sampling
 from humaneval_x.samples import STDIN, read_samples
 from humaneval_x.summary import (
@@ -124,6 +133,9 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
                         help="run every program, also those judged before")  # fmt: skip
     parser.add_argument("--calibrate", action="store_true",
                         help="run-time limits from the canonical run times")  # fmt: skip
+    parser.add_argument("--repeat", type=argument(REPEATS), default=1, metavar="K",
+                        help="run each program K times; differing verdicts make a sample flaky "
+                        "(never passed)")  # fmt: skip
 
 
 def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
@@ -198,7 +210,7 @@ def _add_doctor(parser: argparse.ArgumentParser) -> None:
     _add_common(parser)
     _add_sandbox(parser)
     parser.add_argument("--out", type=Path, default=Path("results/doctor"), help="run folder")
-    parser.set_defaults(handler=_doctor)
+    parser.set_defaults(handler=_doctor, repeat=3)
 
 
 def _languages(args: argparse.Namespace) -> list[str]:
@@ -264,7 +276,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     }
     groups = sorted({sample.task.group for sample in samples})
     settings = {"languages": sorted(dataset.languages), "postprocess": args.postprocess,
-                "dataset": dataset_provenance(dataset, groups)["digests"]}  # fmt: skip
+                "dataset": dataset_provenance(dataset, groups)["digests"],
+                "repeat": args.repeat}  # fmt: skip
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(
@@ -273,6 +286,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             cache_dir=None if args.no_cache else default_cache_dir(),
             run_timeouts=_calibration(args, dataset, backend),
             settings=settings,
+            repeat=args.repeat,
         )
         if args.overwrite:
             runfolder.clear(out)
@@ -315,6 +329,7 @@ def _doctor(args: argparse.Namespace) -> int:
         options = EvaluationOptions(
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
+            repeat=args.repeat,
         )
         report = run_doctor(dataset, backend, args.out, options)
     write_json_atomic(args.out / "doctor.json", report)

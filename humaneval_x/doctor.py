@@ -1,7 +1,12 @@
-"""Self-check of the dataset and sandbox: canonical solutions pass, wrong completions fail."""
+"""Self-check of the dataset and sandbox: canonical solutions pass, wrong completions fail.
+
+Canonical solutions are judged `options.repeat` times (3 by default from the CLI): a solution
+whose verdict changes between runs is listed as flaky.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from humaneval_x.data import Dataset
@@ -20,22 +25,26 @@ KNOWN_ANOMALIES = {
     "evenOddCount(0) gives [0, 0]; the test expects [1, 0]",
     ("Go/95", "canonical"): "the canonical solution's verdict depends on Go's randomised map "
     "iteration order: it passes about half the time",
-    ("Rust/32", "wrong"): "the whole test module is commented out, so any completion that "
-    "compiles passes",
+    ("Rust/32", "canonical"): "the whole test module is commented out, so no test of the "
+    "dataset runs and nothing can pass",
 }
 
 
 def run_doctor(
     dataset: Dataset, backend: Backend, out_dir: Path, options: EvaluationOptions
 ) -> dict:
-    """Judge canonical and wrong completions of every problem; return the anomalies found.
+    """Judge canonical (repeatedly) and wrong completions of every problem; return the anomalies
+    and the flaky canonical solutions.
 
     Each run judges anew (the verdict cache, keyed by the sandbox's identity, keeps it quick)."""
     tasks = generation_tasks(dataset, dataset.languages)
     canonical = [Sample(task, 0, task.problem.canonical_solution) for task in tasks]
     wrong = [Sample(task, 1, get_language(task.language).wrong_completion) for task in tasks]
-    clear(out_dir)  # judge afresh: the sandbox or the languages may differ
-    rows = evaluate(canonical + wrong, out_dir, backend, options)
+    for part in ("canonical", "wrong"):
+        clear(out_dir / part)  # judge afresh: the sandbox or the languages may differ
+    rows = evaluate(canonical, out_dir / "canonical", backend, options)
+    once = dataclasses.replace(options, repeat=1)
+    rows += evaluate(wrong, out_dir / "wrong", backend, once)
     anomalies = []
     for row in rows:
         kind = "canonical" if row["completion_id"] == 0 else "wrong"
@@ -45,12 +54,19 @@ def run_doctor(
                     "task_id": row["task_id"],
                     "kind": kind,
                     "status": row["status"],
+                    "statuses": row.get("statuses"),
                     "known": KNOWN_ANOMALIES.get((row["task_id"], kind)),
                     "stderr_tail": row["stderr_tail"][-500:],
                 }
             )
     anomalies.sort(key=lambda a: (a["task_id"].split("/")[0], int(a["task_id"].split("/")[1])))
-    return {"problems": len(tasks), "anomalies": anomalies}
+    flaky = [a["task_id"] for a in anomalies if a["statuses"]]
+    return {
+        "problems": len(tasks),
+        "repeat": options.repeat,
+        "anomalies": anomalies,
+        "flaky": flaky,
+    }
 
 
 def format_report(report: dict) -> str:
@@ -63,7 +79,10 @@ def format_report(report: dict) -> str:
             else ("wrong completion should fail")
         )
         note = f"known: {anomaly['known']}" if anomaly["known"] else "NEW"
-        lines.append(f"  {anomaly['task_id']}: {expected}, got {anomaly['status']} ({note})")
+        got = anomaly["status"]
+        if anomaly.get("statuses"):
+            got = f"flaky over {len(anomaly['statuses'])} runs ({', '.join(anomaly['statuses'])})"
+        lines.append(f"  {anomaly['task_id']}: {expected}, got {got} ({note})")
     unknown = [a for a in report["anomalies"] if not a["known"]]
     lines.append("doctor: OK" if not unknown else f"doctor: {len(unknown)} unexplained anomalies")
     return "\n".join(lines)

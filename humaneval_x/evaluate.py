@@ -16,7 +16,8 @@ from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender
 from humaneval_x.languages import get_language
 from humaneval_x.languages.base import Verdict
-from humaneval_x.ranges import SECONDS, check
+from humaneval_x.ranges import REPEATS, SECONDS, check
+from humaneval_x.repeats import combined, copies, original_id
 from humaneval_x.runfolder import RESULTS_FILE, resume, run_identity
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job, StepResult
@@ -34,8 +35,10 @@ class EvaluationOptions:
     cache_dir: Path | None = None  # None: every program runs (see humaneval_x.cache)
     run_timeouts: Mapping[str, float] | None = None  # by task id (humaneval_x.calibration)
     settings: Mapping[str, object] | None = None  # languages, dataset digests, post-processing
+    repeat: int = 1  # runs of each program; verdicts that differ make a sample flaky
 
     def __post_init__(self) -> None:
+        check("repeat", self.repeat, REPEATS)
         if self.run_timeout_s is not None:
             check("run_timeout_s", self.run_timeout_s, SECONDS)
         for task_id, seconds in (self.run_timeouts or {}).items():
@@ -128,10 +131,16 @@ def _judge(
     cache: VerdictCache | None,
 ) -> Iterator[dict]:
     total = sum(len(samples) for samples in by_digest.values())
+    arrived: dict[str, list[dict]] = defaultdict(list)
     with tqdm(total=total, unit="sample", disable=not options.progress or not total) as bar:
-        for verdict in judge_jobs(jobs, backend, cache):
-            for sample in by_digest[verdict["id"]]:
-                yield result_row(sample, verdict["id"], verdict)
+        for verdict in judge_jobs(copies(jobs, options.repeat), backend, cache, options.repeat):
+            digest = original_id(verdict["id"])
+            arrived[digest].append({**verdict, "id": digest})
+            if len(arrived[digest]) < options.repeat:
+                continue
+            verdicts = arrived.pop(digest)
+            for sample in by_digest[digest]:
+                yield combined([result_row(sample, digest, verdict) for verdict in verdicts])
                 bar.update(1)
 
 
@@ -145,20 +154,26 @@ def schedule(jobs: list[Job]) -> list[Job]:
     return sorted(jobs, key=cost, reverse=True)
 
 
-def judge_jobs(jobs: list[Job], backend: Backend, cache: VerdictCache | None) -> Iterator[dict]:
-    """Verdicts of `jobs`: cached ones at once, the rest from the backend (then cached)."""
+def judge_jobs(
+    jobs: list[Job], backend: Backend, cache: VerdictCache | None, repeat: int = 1
+) -> Iterator[dict]:
+    """Verdicts of `jobs` (each `repeat` times, see humaneval_x.repeats): cached ones at once,
+    the rest from the backend, then cached when every repeat of a program agrees."""
     if cache is None:
         yield from run_jobs(jobs, backend)
         return
     misses = []
+    originals = {original_id(job.id): job for job in jobs}
     for job in jobs:
-        verdict = cache.get(job)
+        verdict = cache.get(originals[original_id(job.id)], repeat)
         if verdict is None:
             misses.append(job)
         else:
-            yield verdict
-    by_id = {job.id: job for job in misses}
+            yield {**verdict, "id": job.id}
+    arrived: dict[str, list[dict]] = defaultdict(list)
     for verdict in run_jobs(misses, backend):
-        if verdict.get("id") in by_id:
-            cache.put(by_id[verdict["id"]], verdict)
+        digest = original_id(verdict["id"])
+        arrived[digest].append(verdict)
+        if len(arrived[digest]) == repeat:
+            cache.put(originals[digest], arrived.pop(digest))
         yield verdict

@@ -45,6 +45,7 @@ INDEX = Range(integer=True, low=0)  # seeds, top-k, device ids
 SECONDS = Range(integer=False, low=0, low_open=True)  # time limits
 NON_NEGATIVE = Range(integer=False, low=0)  # temperature
 FRACTION = Range(integer=False, low=0, high=1)  # top-p
+REPEATS = Range(integer=True, low=1, high=100)  # runs of each program (--repeat)
 
 
 def check(name: str, value: object, allowed: Range) -> int | float:

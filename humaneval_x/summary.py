@@ -77,6 +77,7 @@ def build_summary(
     by_group: dict[str, list[str]] = defaultdict(list)
     statuses: dict[str, Counter] = defaultdict(Counter)
     integrity: dict[str, Counter] = defaultdict(Counter)
+    flaky: Counter = Counter()
     for row in rows:
         key = row_key(row)[0]
         counts = per_task.setdefault(key, [0, 0])
@@ -88,6 +89,7 @@ def build_summary(
         statuses[group][row["status"]] += 1
         if row.get("integrity"):
             integrity[group][row["integrity"]] += 1
+        flaky[group] += bool(row.get("flaky"))
     metrics = {}
     for group in sorted(by_group):
         counts = [tuple(per_task[key]) for key in by_group[group]]
@@ -98,6 +100,7 @@ def build_summary(
             "n_samples": sum(n for n, _ in counts),
             "status_counts": _ordered(statuses[group]),
             "integrity_counts": _ordered(integrity[group], INTEGRITY_EVENTS),
+            "flaky": flaky[group],
         }
     total = sum(statuses.values(), Counter())
     return {
@@ -117,6 +120,7 @@ def build_summary(
         "coverage": coverage(run.get("task", "generation"), metrics),
         "status_counts": _ordered(total),
         "integrity_counts": _ordered(sum(integrity.values(), Counter()), INTEGRITY_EVENTS),
+        "flaky": sum(flaky.values()),
         "per_task": per_task,
         "unique_programs": len({row["program_sha256"] for row in rows}),
         "wall_s": round(wall_s, 2),
@@ -150,6 +154,8 @@ def format_table(summary: dict) -> str:
         label = "average †" if note else "average"
         average = [label, *(_percent(summary["average"].get(k)) for k in ks)]
         lines.append("| " + " | ".join(average + [""] * (len(header) - len(average))) + " |")
+    if summary.get("flaky"):
+        lines.append(f"\n{summary['flaky']} flaky samples: their verdicts differed between runs.")
     caught = summary.get("integrity_counts")
     if caught:
         events = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in caught.items())

@@ -45,6 +45,7 @@ class JavaScript(LanguageSpec):
             "--allow-fs-read={toolchains}/js/node_modules/",
             "--allow-fs-write={workdir}/",
             "--no-warnings",  # both are experimental features of node 20
+            "--random-seed=42",  # Math.random gives the same numbers in every run
             "--max-old-space-size=1024",
             "--stack-size=8192",
             "driver.js",

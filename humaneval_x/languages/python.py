@@ -47,8 +47,11 @@ class Python(LanguageSpec):
             "reference.py": problem.prompt + problem.canonical_solution + "\n",
             "test.py": problem.test + "\n",
         }
-        argv = ("python3", "-I", "driver.py", entry_point(problem))
-        return Program(files=files, steps=(Step("run", argv, self.run_timeout_s, proof=True),))
+        # -s -P: no user site, no script folder on sys.path (what -I does, but -I would ignore
+        # PYTHONHASHSEED: string hashing, and so set order, is the same in every run).
+        argv = ("python3", "-s", "-P", "driver.py", entry_point(problem))
+        step = Step("run", argv, self.run_timeout_s, env={"PYTHONHASHSEED": "0"}, proof=True)
+        return Program(files=files, steps=(step,))
 
     def classify(self, results: list[StepResult]) -> Verdict:
         last = results[-1] if results else None

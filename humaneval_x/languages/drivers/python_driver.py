@@ -1,6 +1,6 @@
 """humaneval-x test driver for Python: the tests run here, the completion in a child process.
 
-    python3 -I driver.py ENTRY
+    python3 -s -P driver.py ENTRY     (PYTHONHASHSEED=0)
 
 The child is forked before anything is read from stdin, gives its stdin up, runs
 candidate.py (the prompt and the completion) as __main__ and then answers calls of ENTRY

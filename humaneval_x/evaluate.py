@@ -9,12 +9,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tqdm import tqdm
-
 from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender, read_rows
 from humaneval_x.languages import get_language
+from humaneval_x.progress import progress_bar
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job, StepResult
 
@@ -110,7 +109,7 @@ def _judge(
     cache: VerdictCache | None,
 ) -> Iterator[dict]:
     total = sum(len(samples) for samples in by_digest.values())
-    with tqdm(total=total, unit="sample", disable=not options.progress or not total) as bar:
+    with progress_bar("evaluate", total, "sample", options.progress) as bar:
         for verdict in judge_jobs(jobs, backend, cache):
             for sample in by_digest[verdict["id"]]:
                 yield result_row(sample, verdict["id"], verdict)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tqdm import tqdm
-
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import Appender, read_rows, write_json_atomic
+from humaneval_x.progress import progress_bar
 from humaneval_x.runner import Runner, Sampling
 from humaneval_x.samples import row_key, sample_row
 from humaneval_x.tasks import Task
@@ -43,7 +42,7 @@ def generate(
     written = 0
     with (
         Appender(out) as appender,
-        tqdm(total=len(todo), unit="task", disable=not (todo and progress)) as bar,
+        progress_bar("generate", len(todo), "task", progress) as bar,
     ):
         for task, completions in runner.generate(todo, sampling):
             for completion_id, completion in enumerate(completions):

@@ -1,4 +1,4 @@
-"""The `humaneval-x` command: generate, translate, evaluate, bench, doctor, compare, leaderboard."""
+"""The `humaneval-x` command: samples from a model, verdicts from a sandbox, pass@k and more."""
 
 from __future__ import annotations
 
@@ -12,20 +12,24 @@ from types import ModuleType
 
 from humaneval_x import plugins
 from humaneval_x.cache import default_cache_dir
-from humaneval_x.data import load_dataset
+from humaneval_x.data import Dataset, load_dataset
 from humaneval_x.errors import InputError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.runner import Sampling
-from humaneval_x.samples import read_samples
+from humaneval_x.samples import Sample, read_samples
+from humaneval_x.selection import parse_selection
 from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
 from humaneval_x.tasks import TASK_KINDS, build_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
 
 # The harness's commands that live in a module of their own, as plug-in commands do.
-MODULE_COMMANDS = {"compare": "humaneval_x.compare", "leaderboard": "humaneval_x.leaderboard"}
+MODULE_COMMANDS = {
+    "compare": "humaneval_x.compare",
+    "leaderboard": "humaneval_x.leaderboard",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,33 +40,40 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, SandboxUnavailable) as exc:
         print(f"humaneval-x: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file that cannot be read or written: one line naming it
+        if exc.filename is None:
+            raise
+        print(f"humaneval-x: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("humaneval-x: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
 
 
 def build_parser(argv: list[str] | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="humaneval-x", description=__doc__)
+    names = ["generate", "translate", "evaluate", "bench", "doctor", *MODULE_COMMANDS]
+    names += plugins.names(plugins.COMMANDS)
+    description = f"{__doc__.splitlines()[0]} Commands: {', '.join(names)}."
+    parser = argparse.ArgumentParser(prog="humaneval-x", description=description)
     commands = parser.add_subparsers(dest="command", required=True)
-    runner = _chosen_runner(argv)
-    _add_generate(commands.add_parser("generate", help="code generation samples"), runner)
-    _add_generate(commands.add_parser("translate", help="code translation samples"), runner)
+    words = sys.argv[1:] if argv is None else argv
+    _add_generate(commands.add_parser("generate", help="code generation samples"), words, False)
+    _add_generate(commands.add_parser("translate", help="code translation samples"), words, True)
     _add_evaluate(commands.add_parser("evaluate", help="judge samples in a sandbox"))
-    _add_bench(commands.add_parser("bench", help="generate then evaluate"), runner)
+    _add_bench(commands.add_parser("bench", help="generate then evaluate"), words)
     _add_doctor(commands.add_parser("doctor", help="self-check the data and the sandbox"))
     _add_module_commands(commands, argv)
     return parser
 
 
-def _chosen_runner(argv: list[str] | None) -> str:
+def _chosen_runner(words: list[str]) -> str | None:
     """The --runner value, read early so that runner's own options can be added."""
-    words = sys.argv[1:] if argv is None else argv
     for index, word in enumerate(words):
         if word == "--runner" and index + 1 < len(words):
             return words[index + 1]
         if word.startswith("--runner="):
             return word.split("=", 1)[1]
-    return "reference"
+    return None
 
 
 def _add_module_commands(commands, argv: list[str] | None) -> None:
@@ -86,13 +97,19 @@ def _command_module(name: str) -> ModuleType:
     return plugins.command(name)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, selection: bool = True) -> None:
     parser.add_argument("--languages", default=",".join(LANGUAGE_KEYS),
                         help="comma-separated language keys (default: all six)")  # fmt: skip
     parser.add_argument("--data-dir", default=None,
                         help="folder of humaneval_<lang>.jsonl(.gz) (default: $HUMANEVAL_X_DATA, "
                         "else the Hugging Face hub)")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    if selection:
+        parser.add_argument("--limit", type=int, default=None, metavar="N",
+                            help="only the first N problems of each language")  # fmt: skip
+        parser.add_argument("--task-ids", default=None, metavar="IDS",
+                            help="only these problems: task ids (Python/0) or translation keys "
+                            "(Python/0->CPP/0), comma-separated")  # fmt: skip
 
 
 def _add_sandbox(parser: argparse.ArgumentParser) -> None:
@@ -100,34 +117,74 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
                         default="auto",
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
-    parser.add_argument("--timeout", type=float, default=None, help="run-time limit in seconds")
     parser.add_argument("--no-cache", action="store_true",
                         help="run every program, also those judged before")  # fmt: skip
-    parser.add_argument("--calibrate", action="store_true",
-                        help="run-time limits from the canonical run times")  # fmt: skip
 
 
-def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="one run-time limit in seconds for every program (default: "
+                        "calibrated limits, see --calibrate)")  # fmt: skip
+    parser.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=True,
+                        help="per-problem run-time limits: 3 s + 10 times the canonical "
+                        "solution's run time on this machine and sandbox, measured once, "
+                        "cached (default); --no-calibrate: each language's own limit")  # fmt: skip
+
+
+def _add_runner(parser: argparse.ArgumentParser, words: list[str]) -> None:
     runners = plugins.names(plugins.RUNNERS)
-    parser.add_argument("--runner", choices=runners, default="reference")
-    parser.add_argument("--n", type=int, default=1, help="samples per task")
-    parser.add_argument("--temperature", type=float, default=0.8)
-    parser.add_argument("--top-p", type=float, default=0.95)
-    parser.add_argument("--top-k", type=int, default=0)
-    parser.add_argument("--greedy", action="store_true")
-    parser.add_argument("--max-new-tokens", type=int, default=1024)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runner", choices=runners, default="reference",
+                        help="the model (default reference: the canonical solutions)")  # fmt: skip
+    parser.add_argument("--n", type=int, default=1, help="samples per task (default 1)")
+    parser.add_argument("--temperature", type=float, default=0.8,
+                        help="sampling temperature (default 0.8)")  # fmt: skip
+    parser.add_argument("--top-p", type=float, default=0.95,
+                        help="nucleus sampling: the smallest set of tokens holding this "
+                        "probability (default 0.95; 1 turns it off)")  # fmt: skip
+    parser.add_argument("--top-k", type=int, default=0,
+                        help="sample among the k most likely tokens (default 0: off)")  # fmt: skip
+    parser.add_argument("--greedy", action="store_true",
+                        help="always the most likely token (ignores the three above)")  # fmt: skip
+    parser.add_argument("--max-new-tokens", type=int, default=1024,
+                        help="length cap of a completion in tokens (default 1024)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=42,
+                        help="seed of the samples of every task (default 42)")  # fmt: skip
     parser.add_argument("--shard", default="0/1",
                         help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
                         "of the full list from RANK), or env for $RANK_ID/$RANK_SIZE")  # fmt: skip
-    if runner in runners:
-        plugins.runner_factory(runner).add_arguments(parser)
+    _add_runner_options(parser, words, runners)
 
 
-def _add_generate(parser: argparse.ArgumentParser, runner: str) -> None:
+def _add_runner_options(parser: argparse.ArgumentParser, words: list[str], runners: list[str]):
+    """The chosen runner's own options; for --help without --runner, every runner's that do
+    not clash with those already there."""
+    chosen = _chosen_runner(words)
+    if chosen is not None or not {"-h", "--help"} & set(words):
+        if (chosen or "reference") in runners:
+            plugins.runner_factory(chosen or "reference").add_arguments(parser)
+        return
+    for name in runners:
+        scratch = argparse.ArgumentParser(add_help=False)
+        plugins.runner_factory(name).add_arguments(scratch)
+        options = {option for action in scratch._actions for option in action.option_strings}
+        if options & set(parser._option_string_actions):
+            note = f"`--runner {name} --help` lists the {name} runner's options."
+            parser.epilog = f"{parser.epilog or ''} {note}".strip()
+        else:
+            plugins.runner_factory(name).add_arguments(parser)
+
+
+def _add_pairs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pairs", default="all",
+                        help='translation pairs: "all" (every ordered pair of --languages) or '
+                        '"python:cpp,…"')  # fmt: skip
+
+
+def _add_generate(parser: argparse.ArgumentParser, words: list[str], pairs: bool) -> None:
     _add_common(parser)
-    _add_runner(parser, runner)
-    parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
+    _add_runner(parser, words)
+    if pairs:
+        _add_pairs(parser)
     parser.add_argument("--out", type=Path, required=True, help="samples.jsonl to append to")
     parser.set_defaults(handler=_generate)
 
@@ -137,21 +194,24 @@ def _add_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="run folder for results")
     _add_common(parser)
     _add_sandbox(parser)
+    _add_limits(parser)
     parser.set_defaults(handler=_evaluate)
 
 
-def _add_bench(parser: argparse.ArgumentParser, runner: str) -> None:
+def _add_bench(parser: argparse.ArgumentParser, words: list[str]) -> None:
     _add_common(parser)
-    _add_runner(parser, runner)
+    _add_runner(parser, words)
     _add_sandbox(parser)
-    parser.add_argument("--task", choices=TASK_KINDS, default="generation")
-    parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
+    _add_limits(parser)
+    parser.add_argument("--task", choices=TASK_KINDS, default="generation",
+                        help="generation (default), or translation over --pairs")  # fmt: skip
+    _add_pairs(parser)
     parser.add_argument("--out", type=Path, required=True, help="run folder")
     parser.set_defaults(handler=_bench)
 
 
 def _add_doctor(parser: argparse.ArgumentParser) -> None:
-    _add_common(parser)
+    _add_common(parser, selection=False)
     _add_sandbox(parser)
     parser.add_argument("--out", type=Path, default=Path("results/doctor"), help="run folder")
     parser.set_defaults(handler=_doctor)
@@ -188,10 +248,25 @@ def _shard(text: str) -> tuple[int, int]:
     return rank, count
 
 
+def _check_out(path: Path, folder: bool) -> None:
+    """--out: a folder (or a file) where one is expected, or a path that can be created."""
+    if path.exists() and path.is_dir() != folder:
+        wanted = "a run folder" if folder else "the samples file to append to (…/samples.jsonl)"
+        raise InputError(f"--out {path}: is a {'file' if folder else 'folder'}; give {wanted}")
+    parent = next(parent for parent in path.parents if parent.exists())
+    if not parent.is_dir():
+        raise InputError(f"--out {path}: {parent} is a file, not a folder")
+
+
 def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
     kind = kind or ("translation" if args.command == "translate" else "generation")
+    _check_out(args.out, folder=False)
     dataset = load_dataset(_languages(args), args.data_dir)
-    tasks = shard(build_tasks(dataset, kind, _languages(args), args.pairs), *_shard(args.shard))
+    pairs = args.pairs if kind == "translation" else "all"
+    selection = parse_selection(args.limit, args.task_ids, dataset)
+    tasks = [task for task in build_tasks(dataset, kind, _languages(args), pairs)
+             if selection.keeps(task)]  # fmt: skip
+    tasks = shard(tasks, *_shard(args.shard))
     runner = plugins.runner_factory(args.runner).from_args(args)
     written = generate(runner, tasks, _sampling(args), args.out, kind, not args.no_progress)
     print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
@@ -199,8 +274,15 @@ def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    _check_out(args.out, folder=True)
+    if args.timeout is not None and args.timeout <= 0:
+        raise InputError(f"--timeout {args.timeout}: must be more than 0 seconds")
     dataset = load_dataset(_languages(args), args.data_dir)
-    samples = read_samples(args.samples, dataset)
+    selection = parse_selection(args.limit, args.task_ids, dataset)
+    samples = [sample for sample in read_samples(args.samples, dataset)
+               if selection.keeps(sample.task)]  # fmt: skip
+    if not samples:
+        raise InputError(f"{args.samples}: no sample is of the problems --limit/--task-ids keep")
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")
@@ -212,7 +294,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             run_timeout_s=args.timeout,
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
-            run_timeouts=_calibration(args, dataset, backend),
+            run_timeouts=_calibration(args, dataset, backend, samples),
         )
         rows = evaluate(samples, args.out, backend, options)
         summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
@@ -223,16 +305,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibration(args: argparse.Namespace, dataset, backend) -> dict[str, float] | None:
-    """Calibrated run-time limits when --calibrate asks (cached beside the verdicts)."""
-    if not args.calibrate:
+def _calibration(
+    args: argparse.Namespace, dataset: Dataset, backend: Backend, samples: list[Sample]
+) -> dict[str, float] | None:
+    """The calibrated run-time limits of the samples' problems, unless --timeout or
+    --no-calibrate (measured once, then read from beside the verdict cache)."""
+    if args.timeout is not None or not args.calibrate:
         return None
     from humaneval_x.calibration import calibrated_timeouts
 
-    return calibrated_timeouts(dataset, backend, list(dataset.languages), default_cache_dir())
+    task_ids = {sample.task.task_id for sample in samples}
+    languages = [language for language in dataset.languages
+                 if any(sample.task.language == language for sample in samples)]  # fmt: skip
+    return calibrated_timeouts(dataset, backend, languages, default_cache_dir(), task_ids,
+                               progress=not args.no_progress)  # fmt: skip
 
 
 def _bench(args: argparse.Namespace) -> int:
+    _check_out(args.out, folder=True)
     args.out.mkdir(parents=True, exist_ok=True)
     samples = args.out / "samples.jsonl"
     generate_args = argparse.Namespace(**{**vars(args), "out": samples})
@@ -243,6 +333,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from humaneval_x.doctor import format_report, run_doctor
 
+    _check_out(args.out, folder=True)
     dataset = load_dataset(_languages(args), args.data_dir)
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(

@@ -49,3 +49,12 @@ def test_limits_are_measured_once_per_sandbox(dataset, tmp_path: Path) -> None:
     other = TimedBackend(toolchain="2")
     calibrated_timeouts(dataset, other, ["python"], tmp_path)
     assert other.runs == len(timeouts)  # another toolchain is measured afresh
+
+
+def test_only_the_problems_asked_for_are_measured(dataset, tmp_path: Path) -> None:
+    backend = TimedBackend()
+    some = calibrated_timeouts(dataset, backend, ["python"], tmp_path, {"Python/0", "Python/1"})
+    assert set(some) == {"Python/0", "Python/1"} and backend.runs == 2
+    every = calibrated_timeouts(dataset, backend, ["python"], tmp_path)
+    assert backend.runs == len(every) == len(dataset.problems["python"])  # each measured once
+    assert every["Python/0"] == some["Python/0"]

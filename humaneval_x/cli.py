@@ -27,6 +27,7 @@ from sandboxes.backend import Backend, SandboxUnavailable
 
 # The harness's commands that live in a module of their own, as plug-in commands do.
 MODULE_COMMANDS = {
+    "show": "humaneval_x.show",
     "compare": "humaneval_x.compare",
     "leaderboard": "humaneval_x.leaderboard",
 }

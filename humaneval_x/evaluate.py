@@ -13,6 +13,7 @@ from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender, read_rows
 from humaneval_x.languages import get_language
+from humaneval_x.outputs import OUTPUTS_FILE, output_row
 from humaneval_x.progress import progress_bar
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job, StepResult
@@ -80,7 +81,9 @@ def evaluate(
     backend: Backend,
     options: EvaluationOptions = EvaluationOptions(),
 ) -> list[dict]:
-    """Judge every sample without a verdict in out_dir/results.jsonl; return all result rows."""
+    """Judge every sample without a verdict in out_dir/results.jsonl; return all result rows.
+
+    What each program printed goes to out_dir/outputs.jsonl (humaneval_x.outputs)."""
     results_path = out_dir / "results.jsonl"
     rows = read_rows(results_path)
     done = {row_key(row) for row in rows}
@@ -93,8 +96,9 @@ def evaluate(
         jobs.setdefault(digest, job)
     backend.prepare(sorted({job.language for job in jobs.values()}))
     cache = VerdictCache(options.cache_dir, backend.describe()) if options.cache_dir else None
-    with Appender(results_path) as appender:
-        for row in _judge(schedule(list(jobs.values())), by_digest, backend, options, cache):
+    with Appender(results_path) as appender, Appender(out_dir / OUTPUTS_FILE) as outputs:
+        judged = _judge(schedule(list(jobs.values())), by_digest, backend, options, cache, outputs)
+        for row in judged:
             appender.write(row)
             rows.append(row)
     wanted = {sample.key for sample in samples}
@@ -107,10 +111,13 @@ def _judge(
     backend: Backend,
     options: EvaluationOptions,
     cache: VerdictCache | None,
+    outputs: Appender,
 ) -> Iterator[dict]:
     total = sum(len(samples) for samples in by_digest.values())
+    by_id = {job.id: job for job in jobs}
     with progress_bar("evaluate", total, "sample", options.progress) as bar:
         for verdict in judge_jobs(jobs, backend, cache):
+            outputs.write(output_row(by_id[verdict["id"]], verdict))
             for sample in by_digest[verdict["id"]]:
                 yield result_row(sample, verdict["id"], verdict)
                 bar.update(1)

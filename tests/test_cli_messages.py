@@ -89,7 +89,9 @@ def test_generate_help_shows_the_runner_options():
     )
 
 
-@pytest.mark.parametrize("command", ["generate", "translate", "evaluate", "bench", "doctor"])
+@pytest.mark.parametrize(
+    "command", ["generate", "translate", "evaluate", "bench", "doctor", "show"]
+)
 def test_every_option_says_what_it_does(command):
     actions = _subparser([command, "--help"])._actions
     assert [a.option_strings or a.dest for a in actions if not a.help] == []
@@ -97,5 +99,5 @@ def test_every_option_says_what_it_does(command):
 
 def test_the_description_names_every_command():
     description = build_parser(["--help"]).description
-    for command in ("generate", "evaluate", "compare", "convert-checkpoint"):
+    for command in ("generate", "evaluate", "show", "compare", "convert-checkpoint"):
         assert command in description

@@ -19,10 +19,10 @@ from humaneval_x.generate import generate, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
 from humaneval_x.runner import Sampling
-from humaneval_x.samples import Sample, read_samples
+from humaneval_x.samples import read_samples
 from humaneval_x.selection import parse_selection
 from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
-from humaneval_x.tasks import TASK_KINDS, build_tasks
+from humaneval_x.tasks import TASK_KINDS, Task, build_tasks, generation_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
 
 # The harness's commands that live in a module of their own, as plug-in commands do.
@@ -214,6 +214,7 @@ def _add_bench(parser: argparse.ArgumentParser, words: list[str]) -> None:
 def _add_doctor(parser: argparse.ArgumentParser) -> None:
     _add_common(parser, selection=False)
     _add_sandbox(parser)
+    _add_limits(parser)
     parser.add_argument("--out", type=Path, default=Path("results/doctor"), help="run folder")
     parser.set_defaults(handler=_doctor)
 
@@ -276,8 +277,6 @@ def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     _check_out(args.out, folder=True)
-    if args.timeout is not None and args.timeout <= 0:
-        raise InputError(f"--timeout {args.timeout}: must be more than 0 seconds")
     dataset = load_dataset(_languages(args), args.data_dir)
     selection = parse_selection(args.limit, args.task_ids, dataset)
     samples = [sample for sample in read_samples(args.samples, dataset)
@@ -295,7 +294,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             run_timeout_s=args.timeout,
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
-            run_timeouts=_calibration(args, dataset, backend, samples),
+            run_timeouts=_calibration(args, dataset, backend, [s.task for s in samples]),
         )
         rows = evaluate(samples, args.out, backend, options)
         summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
@@ -307,17 +306,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _calibration(
-    args: argparse.Namespace, dataset: Dataset, backend: Backend, samples: list[Sample]
+    args: argparse.Namespace, dataset: Dataset, backend: Backend, tasks: list[Task]
 ) -> dict[str, float] | None:
-    """The calibrated run-time limits of the samples' problems, unless --timeout or
+    """The calibrated run-time limits of the tasks' problems, unless --timeout or
     --no-calibrate (measured once, then read from beside the verdict cache)."""
+    if args.timeout is not None and args.timeout <= 0:
+        raise InputError(f"--timeout {args.timeout}: must be more than 0 seconds")
     if args.timeout is not None or not args.calibrate:
         return None
     from humaneval_x.calibration import calibrated_timeouts
 
-    task_ids = {sample.task.task_id for sample in samples}
-    languages = [language for language in dataset.languages
-                 if any(sample.task.language == language for sample in samples)]  # fmt: skip
+    task_ids = {task.task_id for task in tasks}
+    languages = [lang for lang in dataset.languages if any(t.language == lang for t in tasks)]
     return calibrated_timeouts(dataset, backend, languages, default_cache_dir(), task_ids,
                                progress=not args.no_progress)  # fmt: skip
 
@@ -338,8 +338,12 @@ def _doctor(args: argparse.Namespace) -> int:
     dataset = load_dataset(_languages(args), args.data_dir)
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(
+            run_timeout_s=args.timeout,
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
+            run_timeouts=_calibration(
+                args, dataset, backend, generation_tasks(dataset, dataset.languages)
+            ),
         )
         report = run_doctor(dataset, backend, args.out, options)
     write_json_atomic(args.out / "doctor.json", report)

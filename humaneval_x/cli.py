@@ -153,26 +153,7 @@ def _add_runner(parser: argparse.ArgumentParser, words: list[str]) -> None:
     parser.add_argument("--shard", default="0/1",
                         help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
                         "of the full list from RANK), or env for $RANK_ID/$RANK_SIZE")  # fmt: skip
-    _add_runner_options(parser, words, runners)
-
-
-def _add_runner_options(parser: argparse.ArgumentParser, words: list[str], runners: list[str]):
-    """The chosen runner's own options; for --help without --runner, every runner's that do
-    not clash with those already there."""
-    chosen = _chosen_runner(words)
-    if chosen is not None or not {"-h", "--help"} & set(words):
-        if (chosen or "reference") in runners:
-            plugins.runner_factory(chosen or "reference").add_arguments(parser)
-        return
-    for name in runners:
-        scratch = argparse.ArgumentParser(add_help=False)
-        plugins.runner_factory(name).add_arguments(scratch)
-        options = {option for action in scratch._actions for option in action.option_strings}
-        if options & set(parser._option_string_actions):
-            note = f"`--runner {name} --help` lists the {name} runner's options."
-            parser.epilog = f"{parser.epilog or ''} {note}".strip()
-        else:
-            plugins.runner_factory(name).add_arguments(parser)
+    plugins.add_runner_options(parser, _chosen_runner(words), bool({"-h", "--help"} & set(words)))
 
 
 def _add_pairs(parser: argparse.ArgumentParser) -> None:

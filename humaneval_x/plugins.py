@@ -8,6 +8,7 @@ plug-in; a plug-in's module is imported when it is loaded.
 
 from __future__ import annotations
 
+import argparse
 import functools
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
@@ -55,3 +56,21 @@ def backend_class(name: str) -> type[Backend]:
 def command(name: str) -> ModuleType:
     """The module of an extra command, by name."""
     return load(COMMANDS, name)
+
+
+def add_runner_options(parser: argparse.ArgumentParser, chosen: str | None, listing: bool) -> None:
+    """The options of the chosen runner (default: reference); when `listing` (--help) without a
+    chosen runner, those of every runner whose options do not clash with those already there."""
+    if chosen is not None or not listing:
+        if (chosen or "reference") in names(RUNNERS):
+            runner_factory(chosen or "reference").add_arguments(parser)
+        return
+    for name in names(RUNNERS):
+        scratch = argparse.ArgumentParser(add_help=False)
+        runner_factory(name).add_arguments(scratch)
+        options = {option for action in scratch._actions for option in action.option_strings}
+        if options & set(parser._option_string_actions):
+            note = f"`--runner {name} --help` lists the {name} runner's options."
+            parser.epilog = f"{parser.epilog or ''} {note}".strip()
+        else:
+            runner_factory(name).add_arguments(parser)

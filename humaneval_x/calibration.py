@@ -45,22 +45,27 @@ def calibrated_timeouts(
     progress: bool = False,
 ) -> dict[str, float]:
     """Run-time limits by task id for the problems of `languages` (or only `task_ids`): read
-    from cache_dir, and those not there yet measured and added."""
+    from cache_dir; those not there yet are measured together, then added."""
     backend.prepare(languages)
-    timeouts: dict[str, float] = {}
-    for language in languages:
-        wanted = [i for i in dataset.problems[language] if task_ids is None or i in task_ids]
-        if not wanted:
-            continue
-        path = cache_dir / "timeouts" / f"{language}-{_digest(dataset, backend, language)}.json"
-        known = _read(path)
-        missing = [task_id for task_id in wanted if task_id not in known]
-        if missing:
-            known.update(_measure(dataset, backend, language, missing, progress))
-            ordered = {i: known[i] for i in dataset.problems[language] if i in known}
-            write_json_atomic(path, ordered)
-        timeouts.update({task_id: known[task_id] for task_id in wanted})
-    return timeouts
+    wanted = {
+        language: [i for i in dataset.problems[language] if task_ids is None or i in task_ids]
+        for language in languages
+    }
+    paths = {
+        language: cache_dir / "timeouts" / f"{language}-{_digest(dataset, backend, language)}.json"
+        for language in languages
+    }
+    known = {language: _read(paths[language]) for language in languages}
+    missing = [i for language in languages for i in wanted[language] if i not in known[language]]
+    if missing:
+        measured = _measure(dataset, backend, missing, progress)
+        for language in languages:
+            if any(task_id in measured for task_id in wanted[language]):
+                known[language].update({i: measured[i] for i in wanted[language] if i in measured})
+                ordered = {i: known[language][i] for i in dataset.problems[language]
+                           if i in known[language]}  # fmt: skip
+                write_json_atomic(paths[language], ordered)
+    return {i: known[language][i] for language in languages for i in wanted[language]}
 
 
 def _read(path: Path) -> dict[str, float]:
@@ -72,24 +77,26 @@ def _read(path: Path) -> dict[str, float]:
 
 
 def _measure(
-    dataset: Dataset, backend: Backend, language: str, task_ids: list[str], progress: bool
+    dataset: Dataset, backend: Backend, task_ids: list[str], progress: bool
 ) -> dict[str, float]:
-    """Judge the canonical solutions of `task_ids` afresh; limits from their run steps."""
-    tasks = [task for task in generation_tasks(dataset, [language]) if task.task_id in task_ids]
+    """Judge the canonical solutions of `task_ids` afresh, all languages mixed; limits from
+    their run steps."""
+    chosen = set(task_ids)
+    tasks = [t for t in generation_tasks(dataset, dataset.languages) if t.task_id in chosen]
     jobs = {}
     for task in tasks:
         digest, job = program_job(Sample(task, 0, task.problem.canonical_solution), OPTIONS)
-        jobs[digest] = (task.problem.task_id, job)
+        jobs[digest] = (task, job)
     timeouts = {}
     verdicts = judge_jobs(schedule([job for _, job in jobs.values()]), backend, None)
-    with progress_bar(f"calibrate {language}", len(jobs), "program", progress) as bar:
+    with progress_bar("calibrate", len(jobs), "program", progress) as bar:
         for verdict in verdicts:
-            task_id = jobs[verdict["id"]][0]
+            task = jobs[verdict["id"]][0]
             runs = [step for step in verdict.get("steps", []) if step["phase"] == "run"]
             if runs and not runs[-1]["timed_out"]:
-                timeouts[task_id] = limit_for(runs[-1]["duration_s"])
+                timeouts[task.task_id] = limit_for(runs[-1]["duration_s"])
             else:
-                timeouts[task_id] = get_language(language).run_timeout_s
+                timeouts[task.task_id] = get_language(task.language).run_timeout_s
             bar.update(1)
     return timeouts
 

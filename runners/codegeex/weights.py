@@ -85,7 +85,7 @@ def check_fits(readers: list[CheckpointReader], config: ModelConfig) -> None:
     expected = parameter_shapes(config)
     missing = [name for name in expected if name not in first]
     for name, shape in expected.items():
-        if name in missing:
+        if name not in first:
             raise CheckpointError(
                 f"checkpoint {first.path} lacks {len(missing)} of {len(expected)} parameters "
                 f"of model configuration {config.name!r}, first {name!r} (shape {shape})"

@@ -1,18 +1,17 @@
 """HumanEval-X from the Hugging Face hub: a quick look whether the hub answers, then its rows.
 
-Without a network the hub libraries retry for about half a minute before they give up; a
-connection attempt of at most PROBE_S seconds tells the same at once. When the hub does not
-answer, a copy in the local hub cache is read offline, and without one the error says how to
-point the harness at local files.
+Without a network the hub libraries retry for about half a minute before they give up; one
+request for the dataset's page, given at most PROBE_S seconds, tells the same at once. When the
+hub does not answer, a copy in the local hub cache is read offline, and without one the error
+says how to point the harness at local files.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import threading
-import urllib.parse
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,26 +25,24 @@ OFFLINE_ENV = "HF_HUB_OFFLINE"
 
 
 def answers(endpoint: str, timeout_s: float = PROBE_S) -> bool:
-    """Whether a TCP connection to `endpoint` (or the HTTPS proxy in between) opens in time."""
-    host = urllib.parse.urlsplit(endpoint).hostname or ""
-    proxy = urllib.request.getproxies().get("https")
-    url = urllib.parse.urlsplit(
-        proxy if proxy and not urllib.request.proxy_bypass(host) else endpoint
-    )
-    port = url.port or (443 if url.scheme == "https" else 80)
-    opened: list[bool] = []
+    """Whether `endpoint` serves the dataset's page within `timeout_s` (through the proxy of
+    the environment, if any). A busy hub (429, 5xx) counts as there: the hub libraries retry."""
+    request = urllib.request.Request(f"{endpoint}/api/datasets/{HUB_DATASET}", method="HEAD")
+    served: list[bool] = []
 
-    def connect() -> None:  # in a thread: name resolution has no timeout of its own
+    def ask() -> None:  # in a thread: name resolution has no timeout of its own
         try:
-            socket.create_connection((url.hostname, port), timeout=timeout_s).close()
-            opened.append(True)
-        except (OSError, UnicodeError):
+            with urllib.request.urlopen(request, timeout=timeout_s):
+                served.append(True)
+        except urllib.error.HTTPError as exc:
+            served.append(exc.code == 429 or exc.code >= 500)
+        except (OSError, ValueError):
             pass
 
-    thread = threading.Thread(target=connect, daemon=True)
+    thread = threading.Thread(target=ask, daemon=True)
     thread.start()
     thread.join(timeout_s)
-    return bool(opened)
+    return bool(served) and served[0]
 
 
 def cached() -> bool:
@@ -55,9 +52,8 @@ def cached() -> bool:
     datasets = Path(os.environ.get("HF_DATASETS_CACHE") or home / "datasets")
     hub = Path(os.environ.get("HF_HUB_CACHE") or home / "hub")
     owner, name = HUB_DATASET.split("/")
-    return (datasets / f"{owner}___{name}").is_dir() or (
-        hub / f"datasets--{owner}--{name}"
-    ).is_dir()
+    copies = (datasets / f"{owner}___{name}", hub / f"datasets--{owner}--{name}")
+    return any(copy.is_dir() for copy in copies)
 
 
 def prepare() -> None:
@@ -69,9 +65,9 @@ def prepare() -> None:
         return
     if not cached():
         raise InputError(
-            f"the Hugging Face hub ({endpoint}) does not answer and no copy of {HUB_DATASET} is "
-            f"cached. Offline? Point the harness at local humaneval_<lang>.jsonl(.gz) files with "
-            f"--data-dir DIR or {DATA_ENV}=DIR."
+            f"the Hugging Face hub ({endpoint}) does not serve {HUB_DATASET} and no copy of it "
+            f"is cached. Offline? Point the harness at local humaneval_<lang>.jsonl(.gz) files "
+            f"with --data-dir DIR or {DATA_ENV}=DIR."
         )
     os.environ[OFFLINE_ENV] = "1"
     for module in ("huggingface_hub.constants", "datasets.config"):  # when already imported

@@ -4,6 +4,9 @@ and one clear line (exit code 2) for every bad setting."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from runners.codegeex.config import model_config
 from runners.codegeex.random_checkpoint import main as random_main
 from runners.codegeex.random_checkpoint import random_weights
 from runners.codegeex.weights import CONFIG_ENTRY, checkpoint_config, open_checkpoint, write_config
+from tests.codegeex.conftest import REPO
 
 CUSTOM = {"hidden_size": 32, "num_heads": 2, "num_layers": 2}
 WORD = "backbone.embedding.word_embedding.embedding_table"
@@ -88,6 +92,15 @@ def test_auto_picks_the_cpu_here():
     assert device.available() == ["cpu"]
     assert device.select("auto", 0) == "cpu"
     assert ms.get_context("device_target") == "CPU"
+
+
+def test_looking_for_devices_leaves_the_log_quiet():
+    env = {name: value for name, value in os.environ.items() if name != "GLOG_v"}
+    code = "from runners.codegeex import device; print(device.available())"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.stdout.strip() == "['cpu']"
+    assert "WARNING" not in done.stderr  # MindSpore warns of every device it cannot load
 
 
 def test_a_custom_configuration_is_stored_and_read_back(tmp_path, custom):

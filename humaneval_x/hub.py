@@ -65,9 +65,9 @@ def prepare() -> None:
         return
     if not cached():
         raise InputError(
-            f"the Hugging Face hub ({endpoint}) does not serve {HUB_DATASET} and no copy of it "
-            f"is cached. Offline? Point the harness at local humaneval_<lang>.jsonl(.gz) files "
-            f"with --data-dir DIR or {DATA_ENV}=DIR."
+            f"the Hugging Face hub ({endpoint}) did not serve {HUB_DATASET} within {PROBE_S} s "
+            f"and no copy of it is cached. Offline? Point the harness at local "
+            f"humaneval_<lang>.jsonl(.gz) files with --data-dir DIR or {DATA_ENV}=DIR."
         )
     os.environ[OFFLINE_ENV] = "1"
     for module in ("huggingface_hub.constants", "datasets.config"):  # when already imported

@@ -23,7 +23,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,codegeex]'
+	$(BIN)/pip install -q -e '.[dev,codegeex,openai,transformers]'
 	touch $@
 
 host-toolchains:
@@ -37,21 +37,29 @@ bench: venv host-toolchains doctor
 doctor: venv host-toolchains
 	$(BIN)/humaneval-x doctor --languages $(LANGUAGES) --sandbox $(SANDBOX) --out results/doctor
 
-## make evaluate SAMPLES=path/to/samples.jsonl [OUT=results/my-run]
+## make evaluate SAMPLES=path/to/samples.jsonl(.gz) [OUT=results/my-run] [MODEL=name
+##   CHECKPOINT_LABEL=label SAMPLING=temperature=0.8,top_p=0.95,n=200 POSTPROCESS=codegeex
+##   SOURCE_LANGUAGE=python RUN_NAME=name]; without OUT the run folder is named after the samples
+##   file (results/NAME). MODEL (and the others) make the run publishable: make leaderboard.
 evaluate: venv host-toolchains
-	@test -n "$(SAMPLES)" || (echo "usage: make evaluate SAMPLES=samples.jsonl [OUT=dir]" && exit 2)
-	$(BIN)/humaneval-x evaluate $(SAMPLES) --out $(OUT) --sandbox $(SANDBOX)
+	@test -n "$(SAMPLES)" || (echo "usage: make evaluate SAMPLES=samples.jsonl [OUT=dir] [MODEL=name]" && exit 2)
+	$(BIN)/humaneval-x evaluate $(SAMPLES) $(if $(filter file,$(origin OUT)),,--out $(OUT)) \
+		--sandbox $(SANDBOX) $(if $(MODEL),--model '$(MODEL)') \
+		$(if $(CHECKPOINT_LABEL),--checkpoint '$(CHECKPOINT_LABEL)') \
+		$(if $(SAMPLING),--sampling '$(SAMPLING)') $(if $(POSTPROCESS),--postprocess $(POSTPROCESS)) \
+		$(if $(SOURCE_LANGUAGE),--source-language $(SOURCE_LANGUAGE)) \
+		$(if $(RUN_NAME),--run-name '$(RUN_NAME)')
 
 test: need-data need-tokenizer venv host-toolchains
 	$(BIN)/pytest -q
 
 need-data:
 	@test -n "$(HUMANEVAL_X_DATA)" || { echo "make $(MAKECMDGOALS): set HUMANEVAL_X_DATA to the \
-	folder of humaneval_<lang>.jsonl(.gz) files (README.md, Setup)" >&2; exit 2; }
+	folder of humaneval_<lang>.jsonl(.gz) files (README.md, Quick start)" >&2; exit 2; }
 
 need-tokenizer:
 	@test -n "$(CODEGEEX_TOKENIZER)" || { echo "make $(MAKECMDGOALS): set CODEGEEX_TOKENIZER to \
-	the CodeGeeX tokenizer folder (vocab.json, merges.txt, added_tokens.json; README.md, Setup)" >&2; \
+	the CodeGeeX tokenizer folder (vocab.json, merges.txt, added_tokens.json; README.md, Quick start)" >&2; \
 	exit 2; }
 
 lint: venv

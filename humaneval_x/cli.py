@@ -9,19 +9,30 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
-from humaneval_x import plugins
+from humaneval_x import plugins, runfolder
 from humaneval_x.cache import default_cache_dir
 from humaneval_x.data import Dataset, load_dataset
 from humaneval_x.errors import InputError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
-from humaneval_x.generate import generate, read_meta, shard
+from humaneval_x.generate import generate, parse_shard, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
+from humaneval_x.plugins import make_backend
+from humaneval_x.postprocess import POSTPROCESSORS, postprocess
+from humaneval_x.provenance import check_sample_count, parse_sampling, published_model
+from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, SECONDS, argument
 from humaneval_x.runner import Sampling
-from humaneval_x.samples import read_samples
+from humaneval_x.samples import STDIN, read_samples
 from humaneval_x.selection import parse_selection
-from humaneval_x.summary import SUMMARY_FILE, build_summary, format_table, write_summary
+from humaneval_x.summary import (
+    SUMMARY_FILE,
+    build_summary,
+    dataset_provenance,
+    format_table,
+    write_summary,
+)
 from humaneval_x.tasks import TASK_KINDS, Task, build_tasks, generation_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
 
@@ -51,11 +62,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line and exit code 2 (subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(argv: list[str] | None) -> argparse.ArgumentParser:
     names = ["generate", "translate", "evaluate", "bench", "doctor", *MODULE_COMMANDS]
     names += plugins.names(plugins.COMMANDS)
     description = f"{__doc__.splitlines()[0]} Commands: {', '.join(names)}."
-    parser = argparse.ArgumentParser(prog="humaneval-x", description=description)
+    parser = Parser(prog="humaneval-x", description=description)
     commands = parser.add_subparsers(dest="command", required=True)
     words = sys.argv[1:] if argv is None else argv
     _add_generate(commands.add_parser("generate", help="code generation samples"), words, False)
@@ -106,7 +124,7 @@ def _add_common(parser: argparse.ArgumentParser, selection: bool = True) -> None
                         "else the Hugging Face hub)")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     if selection:
-        parser.add_argument("--limit", type=int, default=None, metavar="N",
+        parser.add_argument("--limit", type=argument(COUNT), default=None, metavar="N",
                             help="only the first N problems of each language")  # fmt: skip
         parser.add_argument("--task-ids", default=None, metavar="IDS",
                             help="only these problems: task ids (Python/0) or translation keys "
@@ -117,13 +135,11 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", choices=("auto", *plugins.names(plugins.BACKENDS)),
                         default="auto",
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
-    parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
+    parser.add_argument("--workers", type=argument(COUNT), default=None,
+                        help="parallel jobs (default: cores)")  # fmt: skip
     parser.add_argument("--no-cache", action="store_true",
                         help="run every program, also those judged before")  # fmt: skip
-
-
-def _add_limits(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+    parser.add_argument("--timeout", type=argument(SECONDS), default=None, metavar="S",
                         help="one run-time limit in seconds for every program (default: "
                         "calibrated limits, see --calibrate)")  # fmt: skip
     parser.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=True,
@@ -136,19 +152,20 @@ def _add_runner(parser: argparse.ArgumentParser, words: list[str]) -> None:
     runners = plugins.names(plugins.RUNNERS)
     parser.add_argument("--runner", choices=runners, default="reference",
                         help="the model (default reference: the canonical solutions)")  # fmt: skip
-    parser.add_argument("--n", type=int, default=1, help="samples per task (default 1)")
-    parser.add_argument("--temperature", type=float, default=0.8,
+    parser.add_argument("--n", type=argument(COUNT), default=1,
+                        help="samples per task (default 1)")  # fmt: skip
+    parser.add_argument("--temperature", type=argument(NON_NEGATIVE), default=0.8,
                         help="sampling temperature (default 0.8)")  # fmt: skip
-    parser.add_argument("--top-p", type=float, default=0.95,
+    parser.add_argument("--top-p", type=argument(FRACTION), default=0.95,
                         help="nucleus sampling: the smallest set of tokens holding this "
                         "probability (default 0.95; 1 turns it off)")  # fmt: skip
-    parser.add_argument("--top-k", type=int, default=0,
+    parser.add_argument("--top-k", type=argument(INDEX), default=0,
                         help="sample among the k most likely tokens (default 0: off)")  # fmt: skip
     parser.add_argument("--greedy", action="store_true",
                         help="always the most likely token (ignores the three above)")  # fmt: skip
-    parser.add_argument("--max-new-tokens", type=int, default=1024,
+    parser.add_argument("--max-new-tokens", type=argument(COUNT), default=1024,
                         help="length cap of a completion in tokens (default 1024)")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=42,
+    parser.add_argument("--seed", type=argument(INDEX), default=42,
                         help="seed of the samples of every task (default 42)")  # fmt: skip
     parser.add_argument("--shard", default="0/1",
                         help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
@@ -172,30 +189,52 @@ def _add_generate(parser: argparse.ArgumentParser, words: list[str], pairs: bool
 
 
 def _add_evaluate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("samples", type=Path, help="samples.jsonl")
-    parser.add_argument("--out", type=Path, required=True, help="run folder for results")
+    parser.add_argument("samples", type=Path, help=".jsonl or .jsonl.gz file, or - (stdin)")
+    parser.add_argument("--source-language", choices=LANGUAGE_KEYS, default=None,
+                        help="rows without source_task_id translate from this language (files "
+                        "named SOURCE-to-TARGET, as CodeGeeX's, need no flag)")  # fmt: skip
+    parser.add_argument("--postprocess", choices=POSTPROCESSORS, default="none",
+                        help="none: judge what is written (default); codegeex: apply CodeGeeX's "
+                        "stop rules and per-language cleanup to raw generations")  # fmt: skip
+    parser.add_argument("--model", default=None,
+                        help="the model that made the samples (leaderboard key)")  # fmt: skip
+    parser.add_argument("--checkpoint", dest="checkpoint_label", default=None, metavar="LABEL",
+                        help="its checkpoint (a path is published by its name)")  # fmt: skip
+    parser.add_argument("--sampling", default=None, metavar="SETTINGS",
+                        help="how the samples were drawn: temperature=0.8,top_p=0.95,n=200 "
+                        "or a JSON file")  # fmt: skip
+    parser.add_argument("--run-name", default=None,
+                        help="the run's id (default: the run folder's name)")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=None,
+                        help="run folder for results (default: results/ and the samples file's "
+                        "name, or for samples.jsonl its folder's name)")  # fmt: skip
     _add_common(parser)
     _add_sandbox(parser)
-    _add_limits(parser)
+    _add_overwrite(parser)
     parser.set_defaults(handler=_evaluate)
+
+
+def _add_overwrite(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the results of the run folder, made from other samples "
+                        "or settings, instead of refusing")  # fmt: skip
 
 
 def _add_bench(parser: argparse.ArgumentParser, words: list[str]) -> None:
     _add_common(parser)
     _add_runner(parser, words)
     _add_sandbox(parser)
-    _add_limits(parser)
     parser.add_argument("--task", choices=TASK_KINDS, default="generation",
                         help="generation (default), or translation over --pairs")  # fmt: skip
     _add_pairs(parser)
     parser.add_argument("--out", type=Path, required=True, help="run folder")
+    _add_overwrite(parser)
     parser.set_defaults(handler=_bench)
 
 
 def _add_doctor(parser: argparse.ArgumentParser) -> None:
     _add_common(parser, selection=False)
     _add_sandbox(parser)
-    _add_limits(parser)
     parser.add_argument("--out", type=Path, default=Path("results/doctor"), help="run folder")
     parser.set_defaults(handler=_doctor)
 
@@ -205,8 +244,6 @@ def _languages(args: argparse.Namespace) -> list[str]:
 
 
 def _sampling(args: argparse.Namespace) -> Sampling:
-    if args.n < 1:
-        raise InputError("--n must be at least 1")
     return Sampling(
         n=args.n,
         temperature=args.temperature,
@@ -216,19 +253,6 @@ def _sampling(args: argparse.Namespace) -> Sampling:
         max_new_tokens=args.max_new_tokens,
         seed=args.seed,
     )
-
-
-def _shard(text: str) -> tuple[int, int]:
-    """RANK/COUNT, or "env": $RANK_ID/$RANK_SIZE as MindSpore's msrun exports them."""
-    if text == "env":
-        if "RANK_ID" not in os.environ or "RANK_SIZE" not in os.environ:
-            raise InputError("--shard env needs RANK_ID and RANK_SIZE (msrun sets them)")
-        text = f"{os.environ['RANK_ID']}/{os.environ['RANK_SIZE']}"
-    try:
-        rank, count = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise InputError(f"--shard {text!r}: expected RANK/COUNT (e.g. 0/8) or env") from None
-    return rank, count
 
 
 def _check_out(path: Path, folder: bool) -> None:
@@ -244,31 +268,48 @@ def _check_out(path: Path, folder: bool) -> None:
 def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
     kind = kind or ("translation" if args.command == "translate" else "generation")
     _check_out(args.out, folder=False)
+    sampling = _sampling(args)
     dataset = load_dataset(_languages(args), args.data_dir)
     pairs = args.pairs if kind == "translation" else "all"
     selection = parse_selection(args.limit, args.task_ids, dataset)
     tasks = [task for task in build_tasks(dataset, kind, _languages(args), pairs)
              if selection.keeps(task)]  # fmt: skip
-    tasks = shard(tasks, *_shard(args.shard))
+    tasks = shard(tasks, *parse_shard(args.shard))
     runner = plugins.runner_factory(args.runner).from_args(args)
-    written = generate(runner, tasks, _sampling(args), args.out, kind, not args.no_progress)
+    written = generate(runner, tasks, sampling, args.out, kind, not args.no_progress)
     print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    _check_out(args.out, folder=True)
+    stdin = str(args.samples) == STDIN
+    if stdin and args.out is None:
+        raise InputError("samples from standard input (-) need --out DIR")
+    out = args.out or runfolder.default_folder(args.samples)
+    _check_out(out, folder=True)
     dataset = load_dataset(_languages(args), args.data_dir)
     selection = parse_selection(args.limit, args.task_ids, dataset)
-    samples = [sample for sample in read_samples(args.samples, dataset)
+    samples = [sample for sample in read_samples(args.samples, dataset, args.source_language)
                if selection.keeps(sample.task)]  # fmt: skip
     if not samples:
         raise InputError(f"{args.samples}: no sample is of the problems --limit/--task-ids keep")
+    samples = postprocess(samples, args.postprocess)
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
         raise InputError(f"{args.samples}: mixes generation and translation samples")
-    run = {"run_id": args.out.name, "task": "translation" if kinds.pop() else "generation"}
-    run.update(read_meta(args.samples))
+    meta = {} if stdin else read_meta(args.samples)
+    sampling = parse_sampling(args.sampling) if args.sampling else meta.get("sampling")
+    check_sample_count(sampling, samples)
+    run = {
+        "run_id": args.run_name or out.name,
+        "task": "translation" if kinds.pop() else "generation",
+        "model": published_model(meta.get("model"), args.model, args.checkpoint_label),
+        "sampling": sampling,
+        "postprocess": args.postprocess,
+    }
+    groups = sorted({sample.task.group for sample in samples})
+    settings = {"languages": sorted(dataset.languages), "postprocess": args.postprocess,
+                "dataset": dataset_provenance(dataset, groups)["digests"]}  # fmt: skip
     started = time.monotonic()
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(
@@ -276,12 +317,15 @@ def _evaluate(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
             run_timeouts=_calibration(args, dataset, backend, [s.task for s in samples]),
+            settings=settings,
         )
-        rows = evaluate(samples, args.out, backend, options)
+        if args.overwrite:
+            runfolder.clear(out)
+        rows = evaluate(samples, out, backend, options)
         summary = build_summary(rows, dataset, backend.describe(), run, time.monotonic() - started)
-    write_summary(args.out / SUMMARY_FILE, summary)
+    write_summary(out / SUMMARY_FILE, summary)
     print(format_table(summary))
-    print(f"{args.out / SUMMARY_FILE}: {len(rows)} verdicts, "
+    print(f"{out / SUMMARY_FILE}: {len(rows)} verdicts, "
           f"{summary['unique_programs']} unique programs, {summary['wall_s']} s")  # fmt: skip
     return 0
 
@@ -291,8 +335,6 @@ def _calibration(
 ) -> dict[str, float] | None:
     """The calibrated run-time limits of the tasks' problems, unless --timeout or
     --no-calibrate (measured once, then read from beside the verdict cache)."""
-    if args.timeout is not None and args.timeout <= 0:
-        raise InputError(f"--timeout {args.timeout}: must be more than 0 seconds")
     if args.timeout is not None or not args.calibrate:
         return None
     from humaneval_x.calibration import calibrated_timeouts
@@ -303,13 +345,18 @@ def _calibration(
                                progress=not args.no_progress)  # fmt: skip
 
 
+# The evaluate options that bench does not take: its samples carry their provenance.
+BENCH_EVALUATE = {"source_language": None, "postprocess": "none", "model": None,
+                  "checkpoint_label": None, "sampling": None, "run_name": None}  # fmt: skip
+
+
 def _bench(args: argparse.Namespace) -> int:
     _check_out(args.out, folder=True)
     args.out.mkdir(parents=True, exist_ok=True)
     samples = args.out / "samples.jsonl"
     generate_args = argparse.Namespace(**{**vars(args), "out": samples})
     _generate(generate_args, kind=args.task)
-    return _evaluate(argparse.Namespace(**{**vars(args), "samples": samples}))
+    return _evaluate(argparse.Namespace(**{**vars(args), **BENCH_EVALUATE, "samples": samples}))
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -330,28 +377,6 @@ def _doctor(args: argparse.Namespace) -> int:
     write_json_atomic(args.out / "doctor.json", report)
     print(format_report(report))
     return 0 if all(anomaly["known"] for anomaly in report["anomalies"]) else 1
-
-
-def make_backend(name: str, workers: int | None) -> Backend:
-    """The sandbox backend of a name, or auto: docker when a daemon answers, else local."""
-    if name == "auto":
-        name = "docker" if _available("docker") else "local"
-        if name == "local":
-            print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
-    try:
-        backend = plugins.backend_class(name)
-    except ImportError as exc:
-        message = f"the {name} backend is not installed in this checkout ({exc})"
-        raise SandboxUnavailable(message) from exc
-    return backend(workers=workers)
-
-
-def _available(name: str) -> bool:
-    """Whether a backend is installed and can work on this machine."""
-    try:
-        return plugins.backend_class(name).available()
-    except (ImportError, InputError):
-        return False
 
 
 if __name__ == "__main__":

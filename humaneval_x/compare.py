@@ -8,7 +8,6 @@ flip (solved, i.e. at least one passing sample, by one run and not by the other)
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,9 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from humaneval_x.compare_markdown import render_markdown
+from humaneval_x.coverage import groups_note
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.metrics import BOOTSTRAP_SAMPLES, KS, per_problem
+from humaneval_x.ranges import COUNT, INDEX, argument, check
 from humaneval_x.statistics import paired_interval, sign_flip_test
 from humaneval_x.summary import read_summary, summary_path
 from humaneval_x.tasks import group_of_key
@@ -66,17 +68,40 @@ def sampling_settings(summary: dict) -> dict | None:
     return {key: value for key, value in sampling.items() if key != "seed"}
 
 
+def dataset_digests(summary: dict) -> dict[str, str | None]:
+    """The dataset digest of each language of a run; a summary older than per-language digests
+    has one digest for all, under "*"."""
+    dataset = summary.get("dataset") or {}
+    if isinstance(dataset.get("digests"), dict):
+        return dict(dataset["digests"])
+    return {"*": dataset.get("digest")}
+
+
+def _digest_reasons(base: Run, run: Run) -> list[str]:
+    """Languages both runs have whose dataset digests differ (subsets compare with supersets)."""
+    ours, theirs = dataset_digests(base.summary), dataset_digests(run.summary)
+    common = ours.keys() & theirs.keys()
+    if "*" in ours or "*" in theirs:
+        common = {"*"} if ours != theirs else set()
+    return [
+        f"dataset digests differ on {language}: {base.label}={ours.get(language)!r}, "
+        f"{run.label}={theirs.get(language)!r}"
+        for language in sorted(common)
+        if ours.get(language) != theirs.get(language)
+    ]
+
+
 def incompatibilities(runs: Sequence[Run]) -> list[str]:
     """Why the runs cannot be compared with the baseline; empty when they can."""
     base = runs[0]
     reasons = []
     checks = {
         "task": lambda run: run.summary["task"],
-        "dataset digest": lambda run: (run.summary.get("dataset") or {}).get("digest"),
         "groups": lambda run: sorted(run.summary["groups"]),
         "sampling settings (seed aside)": lambda run: sampling_settings(run.summary),
     }
     for run in runs[1:]:
+        reasons += _digest_reasons(base, run)
         for name, value in checks.items():
             if value(run) != value(base):
                 reasons.append(
@@ -121,6 +146,8 @@ def pair_group(runs: Sequence[Run], group: str) -> Paired:
 
 def compare_runs(runs: Sequence[Run], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> dict:
     """The comparison report (compare.json) over the groups and problems all runs share."""
+    check("bootstrap samples", samples, COUNT)
+    check("seed", seed, INDEX)
     labels = _labels(runs)
     shared = [g for g in runs[0].counts if all(g in run.counts for run in runs)]
     paired = {group: pair_group(runs, group) for group in shared}
@@ -130,6 +157,9 @@ def compare_runs(runs: Sequence[Run], samples: int = BOOTSTRAP_SAMPLES, seed: in
     groups = {
         group: {
             "n_problems": len(pairs.keys),
+            "group_problems": (runs[0].summary.get("metrics") or {})
+            .get(group, {})
+            .get("n_problems"),
             **_scores_and_differences(labels, [pairs], samples, seed),
             "flips": {label: pairs.flips(i) for i, label in enumerate(labels) if i},
         }
@@ -146,7 +176,11 @@ def compare_runs(runs: Sequence[Run], samples: int = BOOTSTRAP_SAMPLES, seed: in
         "incompatibilities": incompatibilities(runs),
         "runs": [_run_info(label, run) for label, run in zip(labels, runs, strict=True)],
         "groups": groups,
-        "average": _scores_and_differences(labels, list(paired.values()), samples, seed),
+        "average": {
+            "groups": list(paired),
+            "note": groups_note(runs[0].summary["task"], list(paired)),
+            **_scores_and_differences(labels, list(paired.values()), samples, seed),
+        },
     }
 
 
@@ -165,7 +199,8 @@ def _run_info(label: str, run: Run) -> dict:
         "model": run.summary.get("model"),
         "task": run.summary["task"],
         "sampling": run.summary.get("sampling"),
-        "dataset_digest": (run.summary.get("dataset") or {}).get("digest"),
+        "dataset_digests": dataset_digests(run.summary),
+        "coverage": run.summary.get("coverage"),
     }
 
 
@@ -206,84 +241,6 @@ def _difference(strata: list[np.ndarray], samples: int, seed: int) -> dict:
     }
 
 
-def render_markdown(report: dict) -> str:
-    """The report as markdown: one table per pass@k (values in %), then the flips."""
-    labels = [run["label"] for run in report["runs"]]
-    base, others = labels[0], labels[1:]
-    rows = {**report["groups"], "average": report["average"]}
-    lines = [f"# Comparison with baseline `{base}`", ""]
-    lines += [f"- `{r['label']}`: {_describe(r)}" for r in report["runs"]]
-    lines += [
-        "",
-        f"Interval: 95% paired bootstrap over problems ({report['bootstrap_samples']} "
-        f"resamples). p: {report['test']}.",
-        "",
-    ]
-    for k in KS:
-        metric = f"pass@{k}"
-        shown = {g: row for g, row in rows.items() if metric in row["scores"][base]}
-        if shown:
-            lines += _metric_table(metric, base, others, shown)
-    lines += _flip_lines(report, others)
-    return "\n".join(lines) + "\n"
-
-
-def _describe(run: dict) -> str:
-    model = run.get("model") or {}
-    parts = [model.get("model"), model.get("checkpoint")] if isinstance(model, dict) else [model]
-    return ", ".join(str(p) for p in parts if p) or run["path"]
-
-
-def _metric_table(metric: str, base: str, others: list[str], rows: dict) -> list[str]:
-    header = [f"{metric} (%)", base]
-    for label in others:
-        header += [label, f"Δ {label} [95% CI]", "p"]
-    lines = [f"## {metric}", "", _row(header), _row(["---"] * len(header))]
-    for group, row in rows.items():
-        cells = [group, _pct(row["scores"][base][metric])]
-        for label in others:
-            diff = row["differences"][label][metric]
-            low, high = diff["ci95"]
-            cells += [
-                _pct(row["scores"][label][metric]),
-                f"{_pct(diff['delta'], '+')} [{_pct(low, '+')}, {_pct(high, '+')}]",
-                f"{diff['p_value']:.3g}",
-            ]
-        lines.append(_row(cells))
-    return lines + [""]
-
-
-def _flip_lines(report: dict, others: list[str]) -> list[str]:
-    lines = [f"## Flips ({report['flip_rule']})", ""]
-    for label in others:
-        for group, row in report["groups"].items():
-            flips = row["flips"][label]
-            gained, lost = _task_list(flips["gained"]), _task_list(flips["lost"])
-            lines.append(f"- {label}, {group}: gained {gained}; lost {lost}")
-    return lines
-
-
-SHOWN_FLIPS = 20
-
-
-def _task_list(tasks: list[str]) -> str:
-    """Count and task ids in problem order; past SHOWN_FLIPS, compare.json has the rest."""
-    if not tasks:
-        return "0"
-    ordered = sorted(tasks, key=lambda key: [int(n) for n in re.findall(r"\d+", key)])
-    more = len(ordered) - SHOWN_FLIPS
-    shown = ", ".join(ordered[:SHOWN_FLIPS]) + (f", … {more} more" if more > 0 else "")
-    return f"{len(tasks)} ({shown})"
-
-
-def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
-def _pct(value: float, sign: str = "") -> str:
-    return f"{value * 100:{sign}.2f}"
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `humaneval-x compare`."""
     parser.add_argument(
@@ -307,11 +264,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--bootstrap-samples",
-        type=int,
+        type=argument(COUNT),
         default=BOOTSTRAP_SAMPLES,
         help="bootstrap resamples for the intervals (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=argument(INDEX), default=0, help="random seed (default: 0)")
 
 
 def main(args: argparse.Namespace) -> int:

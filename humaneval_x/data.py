@@ -16,17 +16,19 @@ from humaneval_x.hub import DATA_ENV, HUB_DATASET
 from humaneval_x.languages import LANGUAGE_KEYS, get_language
 from humaneval_x.problem import Problem
 
+LOCAL_SOURCE = "local files"  # the folder itself is this machine's business, not provenance
 REQUIRED_FIELDS = ("task_id", "prompt", "declaration", "canonical_solution", "test")
 GO_FIELDS = ("import", "test_setup")
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """The problems of the loaded languages, with where they came from and a content digest."""
+    """The problems of the loaded languages, where they came from ("local files" or the hub's
+    address: never a local path) and a content digest per language."""
 
     problems: dict[str, dict[str, Problem]]
     source: str
-    digest: str
+    digests: dict[str, str]
 
     def problem(self, task_id: str) -> Problem:
         """Look a task id up in whichever language holds it."""
@@ -59,13 +61,14 @@ def load_dataset(
         if not Path(directory).is_dir():
             raise InputError(f"{directory}: no such folder (from --data-dir or {DATA_ENV})")
         rows = {lang: _local_rows(Path(directory), lang) for lang in chosen}
-        source = str(Path(directory).resolve())
+        source = LOCAL_SOURCE
     else:
         hub.prepare()
         rows = {lang: hub.rows(lang) for lang in chosen}
         source = f"hf://{HUB_DATASET}"
     problems = {lang: _problems(lang, rows[lang]) for lang in chosen}
-    return Dataset(problems=problems, source=source, digest=_digest(problems))
+    digests = {lang: _digest(by_id.values()) for lang, by_id in problems.items()}
+    return Dataset(problems=problems, source=source, digests=digests)
 
 
 def _local_file(directory: Path, language: str) -> Path:
@@ -131,10 +134,10 @@ def _problems(language: str, rows: Iterable[tuple[str, int, dict]]) -> dict[str,
     return dict(sorted(problems.items(), key=lambda item: item[1].number))
 
 
-def _digest(problems: dict[str, dict[str, Problem]]) -> str:
+def _digest(problems: Iterable[Problem]) -> str:
+    """The content digest of one language's problems: the same wherever the files are."""
     sha = hashlib.sha256()
-    for language in sorted(problems):
-        for problem in problems[language].values():
-            payload = json.dumps(problem.__dict__, sort_keys=True, ensure_ascii=False)
-            sha.update(payload.encode("utf-8"))
+    for problem in problems:
+        payload = json.dumps(problem.__dict__, sort_keys=True, ensure_ascii=False)
+        sha.update(payload.encode("utf-8"))
     return "sha256:" + sha.hexdigest()

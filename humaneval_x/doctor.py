@@ -7,6 +7,7 @@ from pathlib import Path
 from humaneval_x.data import Dataset
 from humaneval_x.evaluate import EvaluationOptions, evaluate
 from humaneval_x.languages import get_language
+from humaneval_x.runfolder import clear
 from humaneval_x.samples import Sample
 from humaneval_x.tasks import generation_tasks
 from sandboxes.backend import Backend
@@ -33,7 +34,7 @@ def run_doctor(
     tasks = generation_tasks(dataset, dataset.languages)
     canonical = [Sample(task, 0, task.problem.canonical_solution) for task in tasks]
     wrong = [Sample(task, 1, get_language(task.language).wrong_completion) for task in tasks]
-    (out_dir / "results.jsonl").unlink(missing_ok=True)  # judge afresh: the sandbox may differ
+    clear(out_dir)  # judge afresh: the sandbox or the languages may differ
     rows = evaluate(canonical + wrong, out_dir, backend, options)
     anomalies = []
     for row in rows:

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
-from humaneval_x.jsonl import Appender, read_rows
+from humaneval_x.jsonl import Appender
 from humaneval_x.languages import get_language
 from humaneval_x.outputs import OUTPUTS_FILE, output_row
 from humaneval_x.progress import progress_bar
+from humaneval_x.ranges import SECONDS, check
+from humaneval_x.runfolder import RESULTS_FILE, resume, run_identity
 from humaneval_x.samples import Sample, row_key
 from sandboxes.backend import Backend, Job, StepResult
 
@@ -23,12 +25,20 @@ STDERR_TAIL = 2000
 
 @dataclass(frozen=True)
 class EvaluationOptions:
-    """Per-run knobs: run-time limits (one for all, or per task id) and the verdict cache."""
+    """Per-run knobs: run-time limits (one for all, or per task id), the verdict cache, and
+    the settings besides the samples and limits that identify a run (humaneval_x.runfolder)."""
 
     run_timeout_s: float | None = None
     progress: bool = True
     cache_dir: Path | None = None  # None: every program runs (see humaneval_x.cache)
     run_timeouts: Mapping[str, float] | None = None  # by task id (humaneval_x.calibration)
+    settings: Mapping[str, object] | None = None  # languages, dataset digests, post-processing
+
+    def __post_init__(self) -> None:
+        if self.run_timeout_s is not None:
+            check("run_timeout_s", self.run_timeout_s, SECONDS)
+        for task_id, seconds in (self.run_timeouts or {}).items():
+            check(f"run_timeouts[{task_id!r}]", seconds, SECONDS)
 
 
 def program_job(sample: Sample, options: EvaluationOptions) -> tuple[str, Job]:
@@ -83,9 +93,13 @@ def evaluate(
 ) -> list[dict]:
     """Judge every sample without a verdict in out_dir/results.jsonl; return all result rows.
 
-    What each program printed goes to out_dir/outputs.jsonl (humaneval_x.outputs)."""
-    results_path = out_dir / "results.jsonl"
-    rows = read_rows(results_path)
+    The folder must hold this run or nothing (humaneval_x.runfolder); sandbox errors are
+    judged again. What each program printed goes to out_dir/outputs.jsonl (humaneval_x.outputs)."""
+    backend.prepare(sorted({sample.task.language for sample in samples}))
+    identity = run_identity(
+        samples, options.run_timeout_s, options.run_timeouts, backend.describe(), options.settings
+    )
+    rows = resume(out_dir, identity)
     done = {row_key(row) for row in rows}
     todo = [sample for sample in samples if sample.key not in done]
     by_digest: dict[str, list[Sample]] = defaultdict(list)
@@ -94,9 +108,8 @@ def evaluate(
         digest, job = program_job(sample, options)
         by_digest[digest].append(sample)
         jobs.setdefault(digest, job)
-    backend.prepare(sorted({job.language for job in jobs.values()}))
     cache = VerdictCache(options.cache_dir, backend.describe()) if options.cache_dir else None
-    with Appender(results_path) as appender, Appender(out_dir / OUTPUTS_FILE) as outputs:
+    with Appender(out_dir / RESULTS_FILE) as appender, Appender(out_dir / OUTPUTS_FILE) as outputs:
         judged = _judge(schedule(list(jobs.values())), by_digest, backend, options, cache, outputs)
         for row in judged:
             appender.write(row)

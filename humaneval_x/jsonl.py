@@ -48,15 +48,25 @@ class Appender:
 
 
 def write_json_atomic(path: Path, payload: dict) -> None:
-    """Write a JSON file so readers see the old or the new content, never half of it.
+    """Write a JSON file so readers see the old or the new content, never half of it."""
+    _replace(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
-    The content goes to a temporary file of a unique name in the same folder first, so that
+
+def write_rows_atomic(path: Path, rows: list[dict]) -> None:
+    """Replace a JSON-lines file by `rows` in one step, as write_json_atomic does."""
+    _replace(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+
+
+def _replace(path: Path, text: str) -> None:
+    """The text goes to a temporary file of a unique name in the same folder first, so that
     concurrent writers of one path never share it, then replaces `path` in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(temporary, "x", encoding="utf-8") as out:
-            out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

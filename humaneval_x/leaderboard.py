@@ -20,6 +20,7 @@ from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.leaderboard_page import write_page
 from humaneval_x.metrics import average_metrics
+from humaneval_x.provenance import portable
 from humaneval_x.summary import read_summary, summary_path
 
 HELP = "add runs to the leaderboard JSON and page"
@@ -102,10 +103,14 @@ def entry_from_run(path: Path) -> dict:
     if missing:
         raise InputError(f"{source}: field 'metrics' lacks groups {missing}")
     if not model.get("model"):
-        raise InputError(f"{source}: field 'model.model' is missing")
+        raise InputError(
+            f"{source}: field 'model.model' is missing: name the model that made the samples "
+            "with `humaneval-x evaluate SAMPLES --out RUN --model NAME` (and --checkpoint, "
+            "--sampling); the run resumes, judging nothing again"
+        )
     entry = {
         "model": model["model"],
-        "checkpoint": model.get("checkpoint"),
+        "checkpoint": portable(model.get("checkpoint")),
         "checkpoint_sha256": model.get("checkpoint_sha256"),
         "runner": model.get("runner"),
         "task": summary["task"],
@@ -116,6 +121,8 @@ def entry_from_run(path: Path) -> dict:
         "n": min((n for n, _ in summary["per_task"].values()), default=None),
         "dataset": summary.get("dataset"),
         "sandbox": summary.get("sandbox"),
+        "postprocess": summary.get("postprocess"),
+        "coverage": summary.get("coverage"),
         "groups": {group: _scores(metrics[group]) for group in summary["groups"]},
         "average": _scores(summary.get("average") or {}),
     }
@@ -124,11 +131,11 @@ def entry_from_run(path: Path) -> dict:
 
 
 def _scores(metrics: dict) -> dict:
-    """The pass@k values, their intervals and n_tasks of a summary's metrics."""
+    """The pass@k values, their intervals and the coverage counts of a summary's metrics."""
     return {
         name: value
         for name, value in metrics.items()
-        if name.startswith(METRIC_PREFIX) or name == "n_tasks"
+        if name.startswith(METRIC_PREFIX) or name in ("n_tasks", "n_problems")
     }
 
 

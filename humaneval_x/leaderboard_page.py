@@ -1,25 +1,31 @@
 """The leaderboard as one self-contained HTML page: inline CSS, JS and SVG, nothing fetched.
 
-Per task: a table sortable by clicking a header; for generation a bar chart of pass@k by
-language (one bar per entry); for translation a source x target heatmap of pass@1 per entry.
-Every entry's provenance is listed at the end.
+Per task: a table sortable by clicking a header, each pass@k with its 95% interval and each
+entry's coverage; averages not over every group of the task are marked (†), and so are groups
+not fully covered (*). For generation a bar chart of pass@k by language (one bar per entry,
+whiskers for the intervals); for translation a source x target heatmap of pass@1 per entry.
+Every entry's provenance is listed at the end (charts: humaneval_x.leaderboard_charts).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 
-from humaneval_x.languages import LANGUAGES
+from humaneval_x.coverage import benchmark_groups, describe, groups_note
+from humaneval_x.leaderboard_charts import (
+    bar_chart,
+    entry_label,
+    group_name,
+    heat_legend,
+    heatmap,
+    interval_text,
+    ordered_groups,
+)
 from humaneval_x.metrics import KS
-from humaneval_x.tasks import group_key, key_parts
 
 TASK_TITLES = {"generation": "Code generation", "translation": "Code translation"}
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-BAR_WIDTH, BAR_GAP, CHART_HEIGHT, CHART_MARGIN = 14, 18, 160, 40
-CELL, LABEL_WIDTH = 54, 76
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
@@ -35,6 +41,9 @@ svg text { font: 11px system-ui, sans-serif; }
 .heatmaps { display: flex; flex-wrap: wrap; gap: 2em; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 1em; }
 dt { font-weight: bold; } dd { margin: 0; font-family: monospace; word-break: break-all; }
+small.ci { display: block; color: #666; font-size: 11px; }
+sup.mark { color: #b00; cursor: help; }
+p.marks { color: #444; font-size: 12px; }
 """
 
 SCRIPT = """
@@ -92,54 +101,50 @@ def render_page(board: dict) -> str:
 
 def _task_section(task: str, all_entries: list[dict]) -> str:
     indexed = [(i, e) for i, e in enumerate(all_entries) if e["task"] == task]
-    groups = _ordered_groups(g for _, e in indexed for g in e["groups"])
+    groups = ordered_groups(g for _, e in indexed for g in e["groups"])
     ks = [k for k in KS if any(f"pass@{k}" in e["average"] for _, e in indexed)]
     parts = [
         f'<section id="task-{task}"><h2>{TASK_TITLES[task]}</h2>',
         _table(task, indexed, groups, ks),
+        '<p class="marks">&dagger; an average over fewer than all '
+        f"{len(benchmark_groups(task))} {_unit(task)} (see Coverage): not comparable with "
+        "averages over others. * the entry judged only some problems of the group. "
+        "Small print: 95% bootstrap interval over problems.</p>",
     ]
     if task == "generation":
-        parts += [_bar_chart(indexed, groups, k) for k in ks]
+        parts += [bar_chart(indexed, groups, k) for k in ks]
     else:
+        parts.append(heat_legend())
         parts.append('<div class="heatmaps">')
-        parts += [_heatmap(e) for _, e in indexed]
+        parts += [heatmap(e) for _, e in indexed]
         parts.append("</div>")
     return "\n".join(parts) + "</section>"
 
 
-def _ordered_groups(groups: Iterable[str]) -> list[str]:
-    """Groups in the harness's language order (source first, then target), unknown ones last."""
-    order = {key: i for i, key in enumerate(LANGUAGES)}
-    rank = {g: tuple(order.get(part, len(order)) for part in key_parts(g)) for g in set(groups)}
-    return sorted(rank, key=lambda g: (rank[g], g))
-
-
-def _label(entry: dict) -> str:
-    checkpoint = entry["checkpoint"]
-    return entry["model"] + (f" ({checkpoint})" if checkpoint else "")
-
-
-def _color(index: int) -> str:
-    return PALETTE[index % len(PALETTE)]
+def _unit(task: str) -> str:
+    return "translation pairs" if task == "translation" else "languages"
 
 
 def _table(task: str, indexed: list[tuple[int, dict]], groups: list[str], ks: list[int]) -> str:
     per_group = groups if task == "generation" else []
     header = [("Model", "text"), ("Checkpoint", "text")]
     header += [(f"Average pass@{k}", "number") for k in ks]
-    header += [(f"{_group_name(g)} pass@1", "number") for g in per_group]
-    header += [("n", "number"), ("Date", "text")]
+    header += [(f"{group_name(g)} pass@1", "number") for g in per_group]
+    header += [("Coverage", "number"), ("n", "number"), ("Date", "text")]
     head = "".join(
         f'<th tabindex="0" data-type="{kind}" class="{kind}">{escape(name)}</th>'
         for name, kind in header
     )
     rows = []
     for index, entry in indexed:
+        note = groups_note(task, ordered_groups(entry["groups"]))
+        average_mark = ("&dagger;", f"average {note}") if note else None
         cells = [
             _text_cell(entry["model"], f"#entry-{index}"),
             _text_cell(entry["checkpoint"] or ""),
-            *(_number_cell(entry["average"].get(f"pass@{k}")) for k in ks),
-            *(_number_cell(entry["groups"].get(g, {}).get("pass@1")) for g in per_group),
+            *(_number_cell(entry["average"].get(f"pass@{k}"), mark=average_mark) for k in ks),
+            *(_group_cell(entry["groups"].get(g, {})) for g in per_group),
+            _coverage_cell(task, entry),
             _number_cell(entry["n"], percent=False),
             _text_cell(entry["date"] or ""),
         ]
@@ -155,109 +160,47 @@ def _text_cell(text: str, link: str | None = None) -> str:
     return f'<td class="text" data-value="{escape(text)}">{shown}</td>'
 
 
-def _number_cell(value: float | int | None, percent: bool = True) -> str:
+def _number_cell(
+    value: float | int | None,
+    percent: bool = True,
+    interval: list[float] | None = None,
+    mark: tuple[str, str] | None = None,
+) -> str:
+    """A number (in % unless not `percent`), a mark (symbol, why) telling that it is not
+    comparable with others as it stands, and its 95% interval below it."""
     if value is None:
         return '<td data-value="">&ndash;</td>'
     shown = f"{value * 100:.2f}" if percent else str(value)
+    if mark:
+        shown += f'<sup class="mark" title="{escape(mark[1])}">{mark[0]}</sup>'
+    if interval:
+        shown += f'<small class="ci">{interval_text(interval)}</small>'
     return f'<td data-value="{value!r}">{shown}</td>'
 
 
-def _group_name(group: str) -> str:
-    names = [LANGUAGES[p].display_name if p in LANGUAGES else p for p in key_parts(group)]
-    return " \u2192 ".join(names)
+def _group_cell(metrics: dict) -> str:
+    """A group's pass@1 with its interval; * when the entry judged only some of its problems."""
+    tasks, problems = metrics.get("n_tasks"), metrics.get("n_problems")
+    partial = tasks is not None and problems is not None and tasks < problems
+    mark = ("*", f"{tasks} of {problems} problems") if partial else None
+    return _number_cell(metrics.get("pass@1"), interval=metrics.get("pass@1_ci95"), mark=mark)
 
 
-def _bar_chart(indexed: list[tuple[int, dict]], groups: list[str], k: int) -> str:
-    """Grouped bars: one cluster per language, one bar per entry, height pass@k."""
-    metric = f"pass@{k}"
-    cluster = len(indexed) * BAR_WIDTH + BAR_GAP
-    width, height = CHART_MARGIN + len(groups) * cluster, CHART_HEIGHT + 40
-    parts = [_axis(width)]
-    for g_index, group in enumerate(groups):
-        x0 = CHART_MARGIN + g_index * cluster + BAR_GAP / 2
-        for slot, (index, entry) in enumerate(indexed):
-            value = entry["groups"].get(group, {}).get(metric)
-            if value is not None:
-                parts.append(_bar(x0 + slot * BAR_WIDTH, value, index, entry, group, metric))
-        label_x = x0 + len(indexed) * BAR_WIDTH / 2
-        parts.append(
-            f'<text x="{label_x:.1f}" y="{CHART_HEIGHT + 25}" text-anchor="middle">'
-            f"{escape(_group_name(group))}</text>"
-        )
-    legend = "".join(
-        f'<span><i style="background:{_color(i)}"></i>{escape(_label(e))}</span>'
-        for i, e in indexed
-    )
-    return (
-        f"<figure><figcaption>{metric} by language (%)</figcaption>"
-        f'<svg class="chart bars" data-metric="{metric}" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
-        f'{"".join(parts)}</svg><div class="legend">{legend}</div></figure>'
-    )
-
-
-def _axis(width: float) -> str:
-    lines = []
-    for tick in (0, 25, 50, 75, 100):
-        y = 10 + CHART_HEIGHT * (1 - tick / 100)
-        lines.append(
-            f'<line x1="{CHART_MARGIN - 4}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{CHART_MARGIN - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
-        )
-    return "".join(lines)
-
-
-def _bar(x: float, value: float, index: int, entry: dict, group: str, metric: str) -> str:
-    height = CHART_HEIGHT * value
-    title = f"{_label(entry)}, {_group_name(group)}: {metric} = {value * 100:.2f}%"
-    return (
-        f'<rect class="bar" x="{x:.1f}" y="{10 + CHART_HEIGHT - height:.1f}" '
-        f'width="{BAR_WIDTH - 2}" height="{height:.1f}" fill="{_color(index)}">'
-        f"<title>{escape(title)}</title></rect>"
-    )
-
-
-def _heatmap(entry: dict) -> str:
-    """Source (rows) x target (columns) pass@1 of one translation entry."""
-    groups = entry["groups"].items()
-    pairs = {g: m["pass@1"] for g, m in groups if "pass@1" in m and len(key_parts(g)) > 1}
-    languages = _ordered_groups(part for g in pairs for part in key_parts(g))
-    width, height = LABEL_WIDTH + CELL * len(languages), CELL * (len(languages) + 1)
-    parts = []
-    for i, language in enumerate(languages):
-        name = escape(_group_name(language))
-        row_y, column_x = CELL * (i + 1.5) + 4, LABEL_WIDTH + CELL * (i + 0.5)
-        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{row_y}" text-anchor="end">{name}</text>')
-        parts.append(f'<text x="{column_x}" y="{CELL - 6}" text-anchor="middle">{name}</text>')
-    for row, source in enumerate(languages):
-        for column, target in enumerate(languages):
-            value = pairs.get(group_key(target, source))
-            if value is not None:
-                x, y = LABEL_WIDTH + CELL * column, CELL * (row + 1)
-                parts.append(_cell(x, y, value, source, target))
-    return (
-        f"<figure><figcaption>{escape(_label(entry))}: pass@1 (%), source (rows) "
-        "&rarr; target (columns)</figcaption>"
-        f'<svg class="chart heatmap" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">{"".join(parts)}</svg></figure>'
-    )
-
-
-def _cell(x: int, y: int, value: float, source: str, target: str) -> str:
-    shade = round(255 - 200 * value)
-    ink = "#fff" if value > 0.6 else "#000"
-    title = f"{_group_name(source)} \u2192 {_group_name(target)}: pass@1 = {value * 100:.2f}%"
-    return (
-        f'<rect class="cell" x="{x}" y="{y}" width="{CELL - 2}" height="{CELL - 2}" '
-        f'fill="rgb({shade},{shade},255)"><title>{escape(title)}</title></rect>'
-        f'<text x="{x + CELL / 2 - 1}" y="{y + CELL / 2 + 3}" text-anchor="middle" '
-        f'fill="{ink}">{value * 100:.1f}</text>'
-    )
+def _coverage_cell(task: str, entry: dict) -> str:
+    """How much of the benchmark the entry covers; sorted by its share of the problems."""
+    cover = entry.get("coverage")
+    if not cover:
+        return '<td class="text coverage" data-value="">unknown</td>'
+    share = cover["groups"] / cover["of_groups"]
+    if cover.get("problems"):
+        share *= cover["tasks"] / cover["problems"]
+    text = "complete" if cover["complete"] else describe(task, cover)
+    return f'<td class="text coverage" data-value="{share!r}">{escape(text)}</td>'
 
 
 def _provenance(entries: list[dict]) -> str:
     blocks = [
-        f'<article id="entry-{i}"><h3>{escape(_label(e))} &middot; {escape(e["task"])}</h3>'
+        f'<article id="entry-{i}"><h3>{escape(entry_label(e))} &middot; {escape(e["task"])}</h3>'
         f"<dl>{_facts(e)}</dl></article>"
         for i, e in enumerate(entries)
     ]
@@ -276,7 +219,9 @@ def _facts(entry: dict) -> str:
         "samples per problem (n)": entry["n"],
         "sampling": entry["sampling"],
         "dataset": " ".join(str(dataset.get(f) or "") for f in ("name", "source")).strip(),
-        "dataset digest": dataset.get("digest"),
+        "dataset digests": dataset.get("digests") or dataset.get("digest"),
+        "coverage": entry.get("coverage") and describe(entry["task"], entry["coverage"]),
+        "post-processing": entry.get("postprocess"),
         "sandbox backend": sandbox.get("backend"),
         "sandbox images": sandbox.get("images"),
         "toolchains": sandbox.get("toolchains"),

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
 from humaneval_x.errors import InputError
+from humaneval_x.ranges import COUNT, check
 from humaneval_x.runner import RunnerFactory
-from sandboxes.backend import Backend
+from sandboxes.backend import Backend, SandboxUnavailable
 
 RUNNERS = "humaneval_x.runners"
 BACKENDS = "humaneval_x.backends"
@@ -51,6 +53,30 @@ def runner_factory(name: str) -> type[RunnerFactory]:
 def backend_class(name: str) -> type[Backend]:
     """The class of a sandbox backend, by name ("local", "docker")."""
     return load(BACKENDS, name)
+
+
+def make_backend(name: str, workers: int | None) -> Backend:
+    """The sandbox backend of a name, or auto: docker when a daemon answers, else local."""
+    if workers is not None:
+        check("workers", workers, COUNT)
+    if name == "auto":
+        name = "docker" if _available("docker") else "local"
+        if name == "local":
+            print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
+    try:
+        backend = backend_class(name)
+    except ImportError as exc:
+        message = f"the {name} backend is not installed in this checkout ({exc})"
+        raise SandboxUnavailable(message) from exc
+    return backend(workers=workers)
+
+
+def _available(name: str) -> bool:
+    """Whether a backend is installed and can work on this machine."""
+    try:
+        return backend_class(name).available()
+    except (ImportError, InputError):
+        return False
 
 
 def command(name: str) -> ModuleType:

@@ -8,6 +8,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 
+from humaneval_x.errors import InputError
+from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, check
 from humaneval_x.tasks import Task
 
 
@@ -22,6 +24,16 @@ class Sampling:
     greedy: bool = False
     max_new_tokens: int = 1024
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        check("n", self.n, COUNT)
+        check("temperature", self.temperature, NON_NEGATIVE)
+        check("top_p", self.top_p, FRACTION)
+        check("top_k", self.top_k, INDEX)
+        check("max_new_tokens", self.max_new_tokens, COUNT)
+        check("seed", self.seed, INDEX)
+        if self.temperature == 0 and not self.greedy:
+            raise InputError("temperature must be > 0 when sampling (for argmax decoding: greedy)")
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -12,7 +12,6 @@ from collections import Counter
 from pathlib import Path
 
 from humaneval_x import plugins
-from humaneval_x.cli import make_backend
 from humaneval_x.data import load_dataset
 from humaneval_x.errors import InputError
 from humaneval_x.evaluate import EvaluationOptions, judge_jobs, program_job, result_row
@@ -68,7 +67,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(steps_text(record["steps"], record.get("error")))
     if args.rerun:
-        with make_backend(args.sandbox, 1) as backend:
+        with plugins.make_backend(args.sandbox, 1) as backend:
             backend.prepare([job.language])
             verdict = next(iter(judge_jobs([job], backend, None)))
         again = result_row(sample, job.id, verdict)

@@ -8,13 +8,14 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from humaneval_x import __version__
+from humaneval_x.coverage import coverage, describe, group_problems, groups_note
 from humaneval_x.data import HUB_DATASET, Dataset
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages.base import STATUSES
 from humaneval_x.metrics import KS, average_metrics, group_metrics
 from humaneval_x.samples import row_key
-from humaneval_x.tasks import group_of_key
+from humaneval_x.tasks import group_of_key, key_parts
 
 SCHEMA = "humaneval-x/summary/1"
 SUMMARY_FILE = "summary.json"
@@ -90,6 +91,7 @@ def build_summary(
         metrics[group] = {
             **group_metrics(counts),
             "n_tasks": len(counts),
+            "n_problems": group_problems(dataset, group),
             "n_samples": sum(n for n, _ in counts),
             "status_counts": _ordered(statuses[group]),
         }
@@ -102,11 +104,13 @@ def build_summary(
         "task": run.get("task"),
         "model": run.get("model"),
         "sampling": run.get("sampling"),
-        "dataset": {"name": HUB_DATASET, "source": dataset.source, "digest": dataset.digest},
+        "postprocess": run.get("postprocess", "none"),
+        "dataset": dataset_provenance(dataset, sorted(by_group)),
         "sandbox": sandbox,
         "groups": sorted(by_group),
         "metrics": metrics,
         "average": average_metrics(metrics),
+        "coverage": coverage(run.get("task", "generation"), metrics),
         "status_counts": _ordered(total),
         "per_task": per_task,
         "unique_programs": len({row["program_sha256"] for row in rows}),
@@ -114,23 +118,41 @@ def build_summary(
     }
 
 
+def dataset_provenance(dataset: Dataset, groups: list[str]) -> dict:
+    """Name, source and the digest of each language of the groups (the run's dataset digest)."""
+    languages = sorted({language for group in groups for language in key_parts(group)})
+    digests = {language: dataset.digests[language] for language in languages}
+    return {"name": HUB_DATASET, "source": dataset.source, "digests": digests}
+
+
 def _ordered(counter: Counter) -> dict[str, int]:
     return {status: counter[status] for status in STATUSES if counter[status]}
 
 
 def format_table(summary: dict) -> str:
-    """A markdown table: pass@k per group with the status counts, then the average."""
+    """A markdown table: pass@k per group, the problems covered and the status counts, then
+    the average; a line says when the run does not cover the whole benchmark."""
     ks = [f"pass@{k}" for k in KS if any(f"pass@{k}" in m for m in summary["metrics"].values())]
-    header = ["group", *ks, "tasks", "samples", *STATUSES]
+    header = ["group", *ks, "problems", "samples", *STATUSES]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for group, metrics in summary["metrics"].items():
         cells = [group, *(_percent(metrics.get(k)) for k in ks)]
-        cells += [str(metrics["n_tasks"]), str(metrics["n_samples"])]
+        cells += [f"{metrics['n_tasks']}/{metrics['n_problems']}", str(metrics["n_samples"])]
         cells += [str(metrics["status_counts"].get(status, 0)) for status in STATUSES]
         lines.append("| " + " | ".join(cells) + " |")
+    note = groups_note(summary["task"], summary["groups"])
     if len(summary["metrics"]) > 1:
-        average = ["average", *(_percent(summary["average"].get(k)) for k in ks)]
+        label = "average †" if note else "average"
+        average = [label, *(_percent(summary["average"].get(k)) for k in ks)]
         lines.append("| " + " | ".join(average + [""] * (len(header) - len(average))) + " |")
+    cover = summary["coverage"]
+    if not cover["complete"]:
+        lines.append(
+            f"\npartial coverage: {describe(summary['task'], cover)} of HumanEval-X; "
+            "scores are over the covered problems only"
+        )
+    if note and len(summary["metrics"]) > 1:
+        lines.append(f"† the unweighted mean {note}: not comparable with averages over others")
     return "\n".join(lines)
 
 

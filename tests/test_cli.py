@@ -41,9 +41,15 @@ def test_evaluate_writes_results_summary_and_table(tmp_path, capsys):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["metrics"]["python"]["pass@1"] == pytest.approx(0.75)
     assert summary["per_task"] == {"Python/53": [4, 3]}
-    assert summary["dataset"]["digest"].startswith("sha256:")
+    assert summary["dataset"]["digests"]["python"].startswith("sha256:")
     assert summary["sandbox"]["backend"] == "local"
-    assert "| python | 75.00 |" in capsys.readouterr().out
+    assert summary["metrics"]["python"]["n_problems"] == 164
+    assert summary["coverage"] == {
+        "groups": 1, "of_groups": 6, "tasks": 1, "problems": 164, "complete": False
+    }  # fmt: skip
+    out = capsys.readouterr().out
+    assert "| python | 75.00 | 1/164 | 4 |" in out
+    assert "partial coverage: 1 of 6 languages, 1 of 164 problems of HumanEval-X" in out
 
 
 @pytest.mark.toolchain

@@ -53,7 +53,6 @@ def test_a_translation_pair_outside_the_languages(tmp_path, capsys):
     "extra, message",
     [(["--task-ids", "Python/999"], "--task-ids: unknown task id 'Python/999'"),
      (["--task-ids", "CPP/1"], "unknown task id 'CPP/1' (loaded languages: python)"),
-     (["--limit", "0"], "--limit 0: must be at least 1"),
      (["--data-dir", "/nonexistent"], "/nonexistent: no such folder")],
 )  # fmt: skip
 def test_bad_selections_and_folders(tmp_path, capsys, extra, message):
@@ -61,6 +60,15 @@ def test_bad_selections_and_folders(tmp_path, capsys, extra, message):
             "--out", str(tmp_path / "s.jsonl"), *extra]  # fmt: skip
     assert main(argv) == 2
     assert message in one_line_error(capsys)
+
+
+def test_a_limit_below_one_is_a_usage_error(tmp_path, capsys):
+    argv = ["generate", "--limit", "0", "--out", str(tmp_path / "s.jsonl")]
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    error = capsys.readouterr().err
+    assert stop.value.code == 2 and len(error.strip().splitlines()) == 1
+    assert "argument --limit: expected an integer >= 1, got '0'" in error
 
 
 def test_a_file_that_cannot_be_written_is_one_line(tmp_path, capsys, monkeypatch):

@@ -27,7 +27,11 @@ def summary(run_id: str, outcomes: dict[str, list[tuple[int, int]]], **changes: 
         "task": "generation",
         "model": {"runner": "reference", "model": run_id, "checkpoint": None},
         "sampling": {"n": 1, "temperature": 0.0, "greedy": True, "seed": 1},
-        "dataset": {"name": "THUDM/humaneval-x", "source": "local", "digest": "sha256:abc"},
+        "dataset": {
+            "name": "THUDM/humaneval-x",
+            "source": "local files",
+            "digests": {lang: f"sha256:{lang}" for lang in outcomes},
+        },
         "sandbox": {"backend": "local", "images": {}, "toolchains": {}},
         "groups": list(outcomes),
         "metrics": {},
@@ -114,7 +118,8 @@ def test_average_pairs_within_groups(tmp_path: Path) -> None:
     ("change", "reason"),
     [
         ({"task": "translation"}, "task differ"),
-        ({"dataset": {"digest": "sha256:other"}}, "dataset digest differ"),
+        ({"dataset": {"digests": {"python": "sha256:other"}}}, "dataset digests differ on python"),
+        ({"dataset": {"digest": "sha256:legacy"}}, "a=None, b='sha256:legacy'"),
         (
             {"sampling": {"n": 1, "temperature": 0.2, "greedy": False, "seed": 1}},
             "sampling settings",
@@ -196,3 +201,36 @@ def test_compare_needs_two_runs(tmp_path: Path) -> None:
     a = write_run(tmp_path, summary("a", {"python": binary([1])}))
     with pytest.raises(InputError, match="at least two runs"):
         run_main([str(a)])
+
+
+def test_dataset_digests_are_compared_on_common_languages(tmp_path: Path) -> None:
+    both = write_run(tmp_path, summary("a", {"python": binary([1]), "cpp": binary([0])}))
+    subset = write_run(tmp_path, summary("b", {"python": binary([0])}))
+    other_data = summary("c", {"python": binary([0])})
+    other_data["dataset"]["digests"]["python"] = "sha256:changed"
+    changed = write_run(tmp_path, other_data)
+    runs = [compare.load_run(path) for path in (both, subset, changed)]
+    reasons = compare.incompatibilities(runs)
+    assert [r for r in reasons if "dataset" in r] == [
+        "dataset digests differ on python: a='sha256:python', c='sha256:changed'"
+    ]
+
+
+def test_partial_coverage_and_averages_over_some_languages_are_marked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    metrics = {"python": {"n_tasks": 2, "n_problems": 164}, "cpp": {"n_tasks": 2, "n_problems": 2}}
+    cover = {"groups": 2, "of_groups": 6, "tasks": 4, "problems": 166, "complete": False}
+    outcomes = {"python": binary([0, 1]), "cpp": binary([1, 1])}
+    a = write_run(tmp_path, summary("a", outcomes, metrics=metrics, coverage=cover))
+    b = write_run(tmp_path, summary("b", outcomes, metrics=metrics, coverage=cover))
+    assert run_main([str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "- `a`: a; covers 2 of 6 languages, 4 of 166 problems" in out
+    assert "| python * (2/164) | 50.00 |" in out and "| cpp | 100.00 |" in out
+    assert "| average † | 75.00 |" in out
+    assert "† the unweighted mean over 2 of 6 languages: python, cpp" in out
+    report = json.loads((a / "compare.json").read_text())
+    assert report["average"]["note"] == "over 2 of 6 languages: python, cpp"
+    assert report["groups"]["python"]["group_problems"] == 164
+    assert report["runs"][1]["coverage"] == cover

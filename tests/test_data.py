@@ -10,6 +10,7 @@ import pytest
 from humaneval_x.data import load_dataset
 from humaneval_x.errors import InputError
 from humaneval_x.languages import LANGUAGE_KEYS
+from tests.conftest import data_dir
 
 
 def test_six_languages_with_164_problems_each(dataset):
@@ -24,12 +25,19 @@ def test_six_languages_with_164_problems_each(dataset):
 def test_digest_depends_on_content(tmp_path, dataset):
     row = dict(task_id="Python/0", prompt="p", declaration="d", canonical_solution="c", test="t")
     (tmp_path / "humaneval_python.jsonl").write_text(json.dumps(row) + "\n")
-    first = load_dataset(["python"], tmp_path).digest
-    assert first == load_dataset(["python"], tmp_path).digest
+    first = load_dataset(["python"], tmp_path).digests
+    assert first == load_dataset(["python"], tmp_path).digests
     row["test"] = "changed"
     (tmp_path / "humaneval_python.jsonl").write_text(json.dumps(row) + "\n")
-    assert load_dataset(["python"], tmp_path).digest != first
-    assert first != dataset.digest
+    assert load_dataset(["python"], tmp_path).digests["python"] != first["python"]
+    assert first["python"] != dataset.digests["python"]
+
+
+def test_a_language_has_the_same_digest_whichever_languages_are_loaded(dataset):
+    python_only = load_dataset(["python"], data_dir())
+    assert python_only.digests == {"python": dataset.digests["python"]}
+    assert len(set(dataset.digests.values())) == len(dataset.digests)
+    assert python_only.source == "local files"
 
 
 def _write(tmp_path, lines: list[bytes]) -> None:

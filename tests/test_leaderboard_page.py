@@ -31,8 +31,19 @@ CHROMIUM_FLAGS = (
 
 
 def entry(model: str, task: str, scores: dict[str, float], **changes: object) -> dict:
-    """A leaderboard entry whose groups have pass@1 (and pass@10 = min(1, 2 x pass@1))."""
-    groups = {g: {"pass@1": v, "pass@10": min(1.0, 2 * v)} for g, v in scores.items()}
+    """A leaderboard entry whose groups have pass@1 (and pass@10 = min(1, 2 x pass@1)), an
+    interval of pass@1 +- 0.05, and all 164 problems."""
+    groups = {
+        g: {
+            "pass@1": v,
+            "pass@1_ci95": [max(0.0, v - 0.05), min(1.0, v + 0.05)],
+            "pass@10": min(1.0, 2 * v),
+            "n_tasks": 164,
+            "n_problems": 164,
+        }
+        for g, v in scores.items()
+    }
+    of_groups = 30 if task == "translation" else 6
     data = {
         "model": model,
         "checkpoint": None,
@@ -45,12 +56,27 @@ def entry(model: str, task: str, scores: dict[str, float], **changes: object) ->
         "dataset": {"name": "THUDM/humaneval-x", "source": "local", "digest": "sha256:abc"},
         "sandbox": {"backend": "docker", "images": {"cpp": "sha256:img"}, "toolchains": {}},
         "groups": groups,
+        "coverage": {
+            "groups": len(groups),
+            "of_groups": of_groups,
+            "tasks": 164 * len(groups),
+            "problems": 164 * len(groups),
+            "complete": len(groups) == of_groups,
+        },
+        "postprocess": "none",
         "average": {
             "pass@1": sum(scores.values()) / len(scores),
             "pass@10": sum(g["pass@10"] for g in groups.values()) / len(groups),
         },
     }
     data.update(changes)
+    return data
+
+
+def partial(data: dict) -> dict:
+    """The entry with only 100 of Python's 164 problems judged."""
+    data["groups"]["python"]["n_tasks"] = 100
+    data["coverage"] = {**data["coverage"], "tasks": data["coverage"]["tasks"] - 64}
     return data
 
 
@@ -63,9 +89,13 @@ def board() -> dict:
             "generation",
             dict(zip(LANGS, (0.23, 0.17, 0.20, 0.18, 0.14), strict=True)),
         ),
-        entry("codegen-16b", "generation", {"python": 0.29, "cpp": 0.21, "go": 0.11}),
+        partial(entry("codegen-16b", "generation", {"python": 0.29, "cpp": 0.21, "go": 0.11})),
         entry("<b>tiny</b>", "generation", {"python": 0.05, "rust": 0.01}, checkpoint="c-1"),
-        entry("codegeex-13b", "translation", {p: (i % 10) / 10 for i, p in enumerate(pairs)}),
+        entry(
+            "codegeex-13b",
+            "translation",
+            {p: (0.97, 1.0)[i] if i < 2 else (i % 10) / 10 for i, p in enumerate(pairs)},
+        ),
         entry("legacy", "translation", {"python->cpp": 0.3, "cpp->go": 0.2}, migrated_from=0),
     ]
     result = {**leaderboard.empty(), "entries": entries}
@@ -81,6 +111,18 @@ def test_page_is_self_contained(board: dict) -> None:
     assert page.count('<rect class="bar"') == 2 * (5 + 3 + 2)
     assert page.count('<rect class="cell"') == 20 + 2
     assert page.count("<article id=") == len(board["entries"])
+    assert page.count('<line class="ci"') == 2 * (5 + 3 + 2) // 2  # pass@1 bars have intervals
+
+
+def test_a_complete_entry_has_no_marks_and_legacy_entries_no_coverage() -> None:
+    complete = entry("full", "generation", dict.fromkeys(("python", "cpp", "java", "js", "go",
+                                                          "rust"), 0.5))  # fmt: skip
+    legacy = entry("old", "generation", {"python": 0.5}, coverage=None, migrated_from=0)
+    board = {**leaderboard.empty(), "entries": [complete, legacy]}
+    leaderboard.validate(board, "test board")
+    rows = render_page(board).split("<tbody>")[1].split("</tbody>")[0].split("</tr>")
+    assert "mark" not in rows[0] and ">complete</td>" in rows[0]
+    assert "&dagger;" in rows[1] and ">unknown</td>" in rows[1]
 
 
 # ---- the browser ----------------------------------------------------------------------------
@@ -303,7 +345,64 @@ def test_provenance_of_every_entry(page: DevTools, board: dict) -> None:
     )
     assert len(facts) == len(board["entries"])
     assert all("sha256:abc" in text and "0.1.0" in text for text in facts)
+    assert "3 of 6 languages, 428 of 492 problems" in facts[1] and "none" in facts[1]
     assert "migrated from schema_version" in facts[-1]
+
+
+def test_coverage_marks_and_intervals_are_shown(page: DevTools) -> None:
+    header = page.evaluate(
+        "Array.from(document.querySelectorAll('#table-generation th')).map(h => h.textContent)"
+    )
+    models = _column(page, "table-generation", 0)
+    coverage = dict(
+        zip(models, _column(page, "table-generation", header.index("Coverage")), strict=True)
+    )
+    assert coverage == {
+        "codegeex-13b": "5 of 6 languages, 820 of 820 problems",
+        "codegen-16b": "3 of 6 languages, 428 of 492 problems",
+        "<b>tiny</b>": "2 of 6 languages, 328 of 328 problems",
+    }
+    marks = page.evaluate(
+        "Object.fromEntries(Array.from(document.querySelectorAll('#table-generation tbody tr'))"
+        ".map(r => [r.cells[0].textContent, Array.from(r.querySelectorAll('sup.mark'))"
+        ".map(m => m.textContent + ' ' + m.title)]))"
+    )
+    assert marks["codegen-16b"] == [
+        "\u2020 average over 3 of 6 languages: python, cpp, go",
+        "\u2020 average over 3 of 6 languages: python, cpp, go",
+        "* 100 of 164 problems",
+    ]
+    python = dict(
+        zip(models, _column(page, "table-generation", header.index("Python pass@1")), strict=True)
+    )
+    assert python["codegeex-13b"] == "23.00[18.0\u201328.0]"
+    visible = page.evaluate(
+        "Array.from(document.querySelectorAll('small.ci')).filter(e => e.offsetHeight > 0).length"
+    )
+    assert visible == 5 + 3 + 2
+    whiskers = page.evaluate(
+        "Array.from(document.querySelectorAll('svg.bars line.ci'))"
+        ".filter(l => l.getBBox().height > 0).length"
+    )
+    assert whiskers == 5 + 3 + 2
+
+
+def test_heatmap_colours_tell_97_from_100(page: DevTools) -> None:
+    fills = page.evaluate(
+        "Object.fromEntries(Array.from(document.querySelectorAll('svg.heatmap rect.cell'))"
+        ".map(r => [r.dataset.value, getComputedStyle(r).fill]))"
+    )
+
+    def rgb(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in text[text.index("(") + 1 : -1].split(","))
+
+    def distance(a: str, b: str) -> float:
+        return sum((x - y) ** 2 for x, y in zip(rgb(fills[a]), rgb(fills[b]), strict=True)) ** 0.5
+
+    assert distance("0.97", "1.0") > 100
+    assert distance("0.9", "0.97") > 40 and distance("0.0", "0.5") > 100
+    legend = page.evaluate("document.querySelector('.heat-legend').innerText")
+    assert "97%" in legend and "100%" in legend
 
 
 def test_screenshot_is_saved(page: DevTools) -> None:

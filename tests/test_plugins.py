@@ -26,7 +26,7 @@ PARSE = (
 
 
 def test_runners_backends_and_commands_are_registered() -> None:
-    assert plugins.names(plugins.RUNNERS) == ["codegeex", "reference"]
+    assert plugins.names(plugins.RUNNERS) == ["codegeex", "openai", "reference", "transformers"]
     assert plugins.names(plugins.BACKENDS) == ["docker", "local"]
     assert plugins.names(plugins.COMMANDS) == ["convert-checkpoint"]
     assert plugins.backend_class("local").name == "local"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from humaneval_x.errors import InputError
+from humaneval_x.ranges import COUNT, INDEX, argument, check
 from humaneval_x.runner import Runner, RunnerFactory
 from runners.codegeex.config import CONFIGS
 
@@ -39,15 +40,15 @@ class Options:
 
 
 def _env_int(value: str, variable: str) -> int:
-    """An integer option, or "env" for the environment variable msrun exports."""
-    if value != "env":
-        try:
-            return int(value)
-        except ValueError:
-            raise InputError(f"--device-id {value!r}: expected a number or env") from None
-    if variable not in os.environ:
-        raise InputError(f"{variable} is not set (msrun sets it in each worker it starts)")
-    return int(os.environ[variable])
+    """An index option (>= 0), or "env" for the environment variable msrun exports."""
+    if value == "env":
+        if variable not in os.environ:
+            raise InputError(f"{variable} is not set (msrun sets it in each worker it starts)")
+        value = os.environ[variable]
+    try:
+        return int(check(variable, int(value), INDEX))
+    except ValueError:
+        raise InputError(f"{variable} must be {INDEX}, got {value!r}") from None
 
 
 class Factory(RunnerFactory):
@@ -98,7 +99,7 @@ class Factory(RunnerFactory):
         )
         group.add_argument(
             "--batch-size",
-            type=int,
+            type=argument(COUNT),
             default=8,
             help="samples of one prompt decoded together (default 8; the 13B "
             "cache takes about 1 GiB per sample in fp16)",

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from humaneval_x.errors import InputError
+from humaneval_x.ranges import INDEX, argument
 from runners.codegeex.checkpoint import CheckpointWriter
 from runners.codegeex.config import CONFIGS, ModelConfig, model_config, parameter_shapes
 from runners.codegeex.weights import WORLD_SIZE, split_for_ranks, write_config
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", required=True, type=Path, help="output .ckpt file (or folder, with --shards)"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=argument(INDEX), default=0)
     parser.add_argument(
         "--shards",
         action="store_true",

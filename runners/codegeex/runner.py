@@ -11,6 +11,7 @@ import numpy as np
 from humaneval_x.errors import InputError
 from humaneval_x.languages import get_language
 from humaneval_x.languages.base import LanguageSpec
+from humaneval_x.provenance import portable
 from humaneval_x.runner import Completion, Runner, Sampling, task_seed
 from humaneval_x.tasks import Task
 from runners.codegeex import device
@@ -40,15 +41,16 @@ class CodeGeeXRunner(Runner):
         )
 
     def describe(self) -> dict:
-        """Provenance, with the configuration and device used; the device index is left out so
-        that data-parallel ranks agree."""
-        options = {k: str(v) for k, v in asdict(self.options).items() if k != "device_id"}
+        """Provenance, with the configuration and device used and file names for paths
+        (published, so nothing of this machine); the device index is left out so that
+        data-parallel ranks agree."""
+        options = {k: portable(str(v)) for k, v in asdict(self.options).items() if k != "device_id"}
         options.update(config=self.config.name, device=self.device)
         return {
             "runner": self.name,
             "model": f"CodeGeeX-{self.config.name}",
             "model_config": self.config.to_json(),
-            "checkpoint": str(self.options.checkpoint),
+            "checkpoint": portable(str(self.options.checkpoint)),
             "checkpoint_sha256": checkpoint_digest(self.options.checkpoint),
             "options": options,
             "mindspore": ms.__version__,

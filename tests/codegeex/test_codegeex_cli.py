@@ -6,8 +6,13 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
+import pytest
+
+from humaneval_x import leaderboard
 from humaneval_x.cli import main
 from tests.codegeex.conftest import tiny_model_args
+from tests.conftest import require_toolchain
 
 SHARD = "8/41"  # every 41st of the 164 Python tasks from the 9th: prompts under 128 tokens
 TASKS = {"Python/8", "Python/49", "Python/90", "Python/131"}
@@ -66,3 +71,28 @@ def test_generate_resume_and_determinism(
     assert "5 new samples" in generate(partial)
     key = lambda r: (r["task_id"], r["completion_id"])  # noqa: E731
     assert sorted(rows(partial), key=key) == sorted(written, key=key)  # same seed, same samples
+
+
+@pytest.mark.toolchain
+def test_a_codegeex_run_is_published_without_local_paths(
+    tmp_path, tiny_checkpoint, tokenizer_path, humaneval_data
+):
+    require_toolchain("python")
+    run = tmp_path / "codegeex-tiny"
+    argv = ["bench", "--runner", "codegeex",
+            *tiny_model_args(tiny_checkpoint, tokenizer_path, batch_size=1),
+            "--languages", "python", "--data-dir", str(humaneval_data), "--shard", SHARD,
+            "--max-new-tokens", "8", "--sandbox", "local", "--no-progress",
+            "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    board = tmp_path / "leaderboard.json"
+    assert main(["leaderboard", str(run), "--out", str(board)]) == 0
+    (entry,) = json.loads(board.read_text())["entries"]
+    jsonschema.validate(json.loads(board.read_text()), leaderboard.schema())
+    assert (entry["runner"], entry["model"], entry["checkpoint"]) == (
+        "codegeex", "CodeGeeX-tiny", tiny_checkpoint.name,
+    )  # fmt: skip
+    assert entry["groups"]["python"]["n_tasks"] == len(TASKS)
+    for published in (board, run / "summary.json"):
+        text = published.read_text()
+        assert str(tiny_checkpoint.parent) not in text and str(tokenizer_path) not in text

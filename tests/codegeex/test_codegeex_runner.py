@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 import pytest
 
@@ -54,7 +55,8 @@ def test_generate_yields_n_cleaned_completions(runner):
 
 def test_describe(runner, tiny_checkpoint):
     info = runner.describe()
-    assert info["runner"] == "codegeex" and info["checkpoint"] == str(tiny_checkpoint)
+    assert info["runner"] == "codegeex" and info["checkpoint"] == tiny_checkpoint.name
+    assert "/" not in json.dumps(info)  # published: names, never local paths
     assert len(info["checkpoint_sha256"]) == 64
 
 

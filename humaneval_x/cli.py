@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, SandboxUnavailable) as exc:
         print(f"humaneval-x: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of the output went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:  # a file that cannot be read or written: one line naming it
         if exc.filename is None:
             raise

@@ -4,13 +4,15 @@ output, judged again with --rerun; what a program printed is kept bounded."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from humaneval_x.cli import main
 from humaneval_x.outputs import OUTPUT_CHARS, OUTPUTS_FILE, output_row
 from sandboxes.backend import Job, Step
-from tests.conftest import data_dir, require_toolchain
+from tests.conftest import REPO, data_dir, require_toolchain
 
 WRONG = "    print('hello from the sample')\n    return x - y\n"
 
@@ -63,3 +65,15 @@ def test_kept_output_is_bounded():
     assert len(row["steps"][0]["stdout_tail"]) == OUTPUT_CHARS
     assert row["steps"][0]["stdout_tail"].endswith("end") and row["steps"][0]["stderr_tail"] == ""
     assert row["limits"] == [{"phase": "run", "timeout_s": 3.5, "memory_mb": 1024}]
+
+
+def test_a_reader_that_goes_away_ends_the_listing_quietly(tmp_path):
+    rows = [{"task_id": f"Python/{i % 164}", "completion_id": i, "status": "passed",
+             "duration_s": 0.1} for i in range(20000)]  # fmt: skip
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    command = [sys.executable, "-m", "humaneval_x.cli", "show", str(tmp_path)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b"Python/0 #0")
+    process.stdout.close()  # as `| head -1` does
+    assert process.wait() == 141
+    assert process.stderr.read() == b""

@@ -3,16 +3,20 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Local HumanEval-X files (default: the Hugging Face hub when this is empty).
+# Local HumanEval-X files (default: the Hugging Face hub when this is empty) and the CodeGeeX
+# tokenizer folder; both are found beside the checkout when it sits in the standard layout.
 HUMANEVAL_X_DATA ?= $(wildcard $(CURDIR)/../shared/humaneval-x)
-export HUMANEVAL_X_DATA
+CODEGEEX_TOKENIZER ?= $(wildcard $(CURDIR)/../shared/codegeex-tokenizer)
+export HUMANEVAL_X_DATA CODEGEEX_TOKENIZER
 SANDBOX ?= auto
 LANGUAGES ?= python,cpp,java,js,go,rust
 TASK ?= generation
+# LIMIT=N: only the first N problems of each language (bench, generate, translate, bench-codegeex)
+LIMIT ?=
 RUN ?= reference-$(TASK)
 OUT ?= results/$(RUN)
 
-.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf
+.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf need-data need-tokenizer
 
 venv: $(VENV)/.installed
 
@@ -28,7 +32,7 @@ host-toolchains:
 ## The main job: self-check, then the reference run (TASK=translation for all 30 pairs).
 bench: venv host-toolchains doctor
 	$(BIN)/humaneval-x bench --runner reference --task $(TASK) --languages $(LANGUAGES) \
-		--sandbox $(SANDBOX) --out $(OUT)
+		--sandbox $(SANDBOX) --out $(OUT) $(if $(LIMIT),--limit $(LIMIT))
 
 doctor: venv host-toolchains
 	$(BIN)/humaneval-x doctor --languages $(LANGUAGES) --sandbox $(SANDBOX) --out results/doctor
@@ -46,8 +50,17 @@ evaluate: venv host-toolchains
 		$(if $(SOURCE_LANGUAGE),--source-language $(SOURCE_LANGUAGE)) \
 		$(if $(RUN_NAME),--run-name '$(RUN_NAME)')
 
-test: venv host-toolchains
+test: need-data need-tokenizer venv host-toolchains
 	$(BIN)/pytest -q
+
+need-data:
+	@test -n "$(HUMANEVAL_X_DATA)" || { echo "make $(MAKECMDGOALS): set HUMANEVAL_X_DATA to the \
+	folder of humaneval_<lang>.jsonl(.gz) files (README.md, Quick start)" >&2; exit 2; }
+
+need-tokenizer:
+	@test -n "$(CODEGEEX_TOKENIZER)" || { echo "make $(MAKECMDGOALS): set CODEGEEX_TOKENIZER to \
+	the CodeGeeX tokenizer folder (vocab.json, merges.txt, added_tokens.json; README.md, Quick start)" >&2; \
+	exit 2; }
 
 lint: venv
 	$(BIN)/ruff check .
@@ -56,29 +69,31 @@ lint: venv
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
 
-## make compare A=results/run-a B=results/run-b [C=…] [OUT=dir]
+## make compare A=results/run-a B=results/run-b [C=…] [OUT=dir] [FORCE=1: runs of other settings]
 compare: venv
-	@test -n "$(A)" -a -n "$(B)" || (echo "usage: make compare A=run-a B=run-b [C=run-c]" && exit 2)
-	$(BIN)/humaneval-x compare $(A) $(B) $(C) $(if $(OUT),--out $(OUT))
+	@test -n "$(A)" -a -n "$(B)" || (echo "usage: make compare A=run-a B=run-b [C=run-c] [FORCE=1]" && exit 2)
+	$(BIN)/humaneval-x compare $(A) $(B) $(C) $(if $(filter-out file,$(origin OUT)),--out $(OUT)) \
+		$(if $(FORCE),--force)
 
 RUNS ?= $(wildcard results/*/summary.json)
 leaderboard: venv
 	$(BIN)/humaneval-x leaderboard $(RUNS) --out results/leaderboard.json \
 		--html results/leaderboard.html
 
-## CodeGeeX on MindSpore. Defaults: a tiny random-weight checkpoint on the CPU (a smoke run whose
-## pass@k is 0); for real runs: CHECKPOINT=… MODEL_CONFIG=13b DEVICE=ascend N=200.
-CODEGEEX_TOKENIZER ?= $(wildcard $(CURDIR)/../shared/codegeex-tokenizer)
+## CodeGeeX on MindSpore. Defaults: a tiny random-weight checkpoint on the best device here (a smoke
+## run whose pass@k is 0); for real runs: CHECKPOINT=… N=200. The model configuration comes from
+## the checkpoint and the device is found (MODEL_CONFIG=…, DEVICE=… to choose); the tokenizer is
+## $(CODEGEEX_TOKENIZER).
 TINY_CHECKPOINT := build/codegeex-tiny.ckpt
 CHECKPOINT ?= $(TINY_CHECKPOINT)
-MODEL_CONFIG ?= tiny
-DEVICE ?= cpu
+MODEL_CONFIG ?=
+DEVICE ?= auto
 N ?= 1
 MAX_NEW_TOKENS ?= 64
 PAIRS ?= all
-CODEGEEX_ARGS = --runner codegeex --checkpoint $(CHECKPOINT) --tokenizer $(CODEGEEX_TOKENIZER) \
-	--model-config $(MODEL_CONFIG) --device $(DEVICE) --n $(N) --max-new-tokens $(MAX_NEW_TOKENS) \
-	--languages $(LANGUAGES)
+CODEGEEX_ARGS = --runner codegeex --checkpoint $(CHECKPOINT) \
+	$(if $(MODEL_CONFIG),--model-config $(MODEL_CONFIG)) --device $(DEVICE) --n $(N) \
+	--max-new-tokens $(MAX_NEW_TOKENS) --languages $(LANGUAGES) $(if $(LIMIT),--limit $(LIMIT))
 
 codegeex-tiny: venv $(TINY_CHECKPOINT)
 
@@ -86,14 +101,14 @@ $(TINY_CHECKPOINT):
 	$(BIN)/python -m runners.codegeex.random_checkpoint --config tiny --out $@
 
 ## make generate / make translate: samples only; make bench-codegeex: samples, then evaluation.
-generate: venv $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
+generate: need-tokenizer venv $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
 	$(BIN)/humaneval-x generate $(CODEGEEX_ARGS) --out results/codegeex-generation/samples.jsonl
 
-translate: venv $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
+translate: need-tokenizer venv $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
 	$(BIN)/humaneval-x translate $(CODEGEEX_ARGS) --pairs $(PAIRS) \
 		--out results/codegeex-translation/samples.jsonl
 
-bench-codegeex: venv host-toolchains $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
+bench-codegeex: need-tokenizer venv host-toolchains $(if $(filter $(TINY_CHECKPOINT),$(CHECKPOINT)),$(TINY_CHECKPOINT))
 	$(BIN)/humaneval-x bench $(CODEGEEX_ARGS) --task $(TASK) --pairs $(PAIRS) \
 		--sandbox $(SANDBOX) --out results/codegeex-$(TASK)
 

@@ -1,4 +1,4 @@
-"""The `humaneval-x` command: generate, translate, evaluate, bench, doctor, compare, leaderboard."""
+"""The `humaneval-x` command: samples from a model, verdicts from a sandbox, pass@k and more."""
 
 from __future__ import annotations
 
@@ -13,26 +13,19 @@ from typing import NoReturn
 
 from humaneval_x import plugins, runfolder
 from humaneval_x.cache import default_cache_dir
-from humaneval_x.data import load_dataset
+from humaneval_x.data import Dataset, load_dataset
 from humaneval_x.errors import InputError
 from humaneval_x.evaluate import EvaluationOptions, evaluate
-from humaneval_x.generate import generate, read_meta, shard
+from humaneval_x.generate import generate, parse_shard, read_meta, shard
 from humaneval_x.jsonl import write_json_atomic
 from humaneval_x.languages import LANGUAGE_KEYS
+from humaneval_x.plugins import make_backend
 from humaneval_x.postprocess import POSTPROCESSORS, postprocess
 from humaneval_x.provenance import check_sample_count, parse_sampling, published_model
-from humaneval_x.ranges import (
-    COUNT,
-    FRACTION,
-    INDEX,
-    NON_NEGATIVE,
-    REPEATS,
-    SECONDS,
-    argument,
-    check,
-)
+from humaneval_x.ranges import COUNT, FRACTION, INDEX, NON_NEGATIVE, REPEATS, SECONDS, argument
 from humaneval_x.runner import Sampling
 from humaneval_x.samples import STDIN, read_samples
+from humaneval_x.selection import parse_selection
 from humaneval_x.summary import (
     SUMMARY_FILE,
     build_summary,
@@ -40,11 +33,15 @@ from humaneval_x.summary import (
     format_table,
     write_summary,
 )
-from humaneval_x.tasks import TASK_KINDS, build_tasks
+from humaneval_x.tasks import TASK_KINDS, Task, build_tasks, generation_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
 
 # The harness's commands that live in a module of their own, as plug-in commands do.
-MODULE_COMMANDS = {"compare": "humaneval_x.compare", "leaderboard": "humaneval_x.leaderboard"}
+MODULE_COMMANDS = {
+    "show": "humaneval_x.show",
+    "compare": "humaneval_x.compare",
+    "leaderboard": "humaneval_x.leaderboard",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except (InputError, SandboxUnavailable) as exc:
         print(f"humaneval-x: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader of the output went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # a file that cannot be read or written: one line naming it
+        if exc.filename is None:
+            raise
+        print(f"humaneval-x: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("humaneval-x: interrupted; rerun the same command to resume", file=sys.stderr)
@@ -68,27 +73,29 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser(argv: list[str] | None) -> argparse.ArgumentParser:
-    parser = Parser(prog="humaneval-x", description=__doc__)
+    names = ["generate", "translate", "evaluate", "bench", "doctor", *MODULE_COMMANDS]
+    names += plugins.names(plugins.COMMANDS)
+    description = f"{__doc__.splitlines()[0]} Commands: {', '.join(names)}."
+    parser = Parser(prog="humaneval-x", description=description)
     commands = parser.add_subparsers(dest="command", required=True)
-    runner = _chosen_runner(argv)
-    _add_generate(commands.add_parser("generate", help="code generation samples"), runner)
-    _add_generate(commands.add_parser("translate", help="code translation samples"), runner)
+    words = sys.argv[1:] if argv is None else argv
+    _add_generate(commands.add_parser("generate", help="code generation samples"), words, False)
+    _add_generate(commands.add_parser("translate", help="code translation samples"), words, True)
     _add_evaluate(commands.add_parser("evaluate", help="judge samples in a sandbox"))
-    _add_bench(commands.add_parser("bench", help="generate then evaluate"), runner)
+    _add_bench(commands.add_parser("bench", help="generate then evaluate"), words)
     _add_doctor(commands.add_parser("doctor", help="self-check the data and the sandbox"))
     _add_module_commands(commands, argv)
     return parser
 
 
-def _chosen_runner(argv: list[str] | None) -> str:
+def _chosen_runner(words: list[str]) -> str | None:
     """The --runner value, read early so that runner's own options can be added."""
-    words = sys.argv[1:] if argv is None else argv
     for index, word in enumerate(words):
         if word == "--runner" and index + 1 < len(words):
             return words[index + 1]
         if word.startswith("--runner="):
             return word.split("=", 1)[1]
-    return "reference"
+    return None
 
 
 def _add_module_commands(commands, argv: list[str] | None) -> None:
@@ -112,13 +119,19 @@ def _command_module(name: str) -> ModuleType:
     return plugins.command(name)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, selection: bool = True) -> None:
     parser.add_argument("--languages", default=",".join(LANGUAGE_KEYS),
                         help="comma-separated language keys (default: all six)")  # fmt: skip
     parser.add_argument("--data-dir", default=None,
                         help="folder of humaneval_<lang>.jsonl(.gz) (default: $HUMANEVAL_X_DATA, "
                         "else the Hugging Face hub)")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    if selection:
+        parser.add_argument("--limit", type=argument(COUNT), default=None, metavar="N",
+                            help="only the first N problems of each language")  # fmt: skip
+        parser.add_argument("--task-ids", default=None, metavar="IDS",
+                            help="only these problems: task ids (Python/0) or translation keys "
+                            "(Python/0->CPP/0), comma-separated")  # fmt: skip
 
 
 def _add_sandbox(parser: argparse.ArgumentParser) -> None:
@@ -127,38 +140,56 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
     parser.add_argument("--workers", type=argument(COUNT), default=None,
                         help="parallel jobs (default: cores)")  # fmt: skip
-    parser.add_argument("--timeout", type=argument(SECONDS), default=None,
-                        help="run-time limit in seconds")  # fmt: skip
     parser.add_argument("--no-cache", action="store_true",
                         help="run every program, also those judged before")  # fmt: skip
-    parser.add_argument("--calibrate", action="store_true",
-                        help="run-time limits from the canonical run times")  # fmt: skip
+    parser.add_argument("--timeout", type=argument(SECONDS), default=None, metavar="S",
+                        help="one run-time limit in seconds for every program (default: "
+                        "calibrated limits, see --calibrate)")  # fmt: skip
+    parser.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=True,
+                        help="per-problem run-time limits: 3 s + 10 times the canonical "
+                        "solution's run time on this machine and sandbox, measured once, "
+                        "cached (default); --no-calibrate: each language's own limit")  # fmt: skip
     parser.add_argument("--repeat", type=argument(REPEATS), default=1, metavar="K",
                         help="run each program K times; differing verdicts make a sample flaky "
                         "(never passed)")  # fmt: skip
 
 
-def _add_runner(parser: argparse.ArgumentParser, runner: str) -> None:
+def _add_runner(parser: argparse.ArgumentParser, words: list[str]) -> None:
     runners = plugins.names(plugins.RUNNERS)
-    parser.add_argument("--runner", choices=runners, default="reference")
-    parser.add_argument("--n", type=argument(COUNT), default=1, help="samples per task")
-    parser.add_argument("--temperature", type=argument(NON_NEGATIVE), default=0.8)
-    parser.add_argument("--top-p", type=argument(FRACTION), default=0.95)
-    parser.add_argument("--top-k", type=argument(INDEX), default=0)
-    parser.add_argument("--greedy", action="store_true")
-    parser.add_argument("--max-new-tokens", type=argument(COUNT), default=1024)
-    parser.add_argument("--seed", type=argument(INDEX), default=42)
+    parser.add_argument("--runner", choices=runners, default="reference",
+                        help="the model (default reference: the canonical solutions)")  # fmt: skip
+    parser.add_argument("--n", type=argument(COUNT), default=1,
+                        help="samples per task (default 1)")  # fmt: skip
+    parser.add_argument("--temperature", type=argument(NON_NEGATIVE), default=0.8,
+                        help="sampling temperature (default 0.8)")  # fmt: skip
+    parser.add_argument("--top-p", type=argument(FRACTION), default=0.95,
+                        help="nucleus sampling: the smallest set of tokens holding this "
+                        "probability (default 0.95; 1 turns it off)")  # fmt: skip
+    parser.add_argument("--top-k", type=argument(INDEX), default=0,
+                        help="sample among the k most likely tokens (default 0: off)")  # fmt: skip
+    parser.add_argument("--greedy", action="store_true",
+                        help="always the most likely token (ignores the three above)")  # fmt: skip
+    parser.add_argument("--max-new-tokens", type=argument(COUNT), default=1024,
+                        help="length cap of a completion in tokens (default 1024)")  # fmt: skip
+    parser.add_argument("--seed", type=argument(INDEX), default=42,
+                        help="seed of the samples of every task (default 42)")  # fmt: skip
     parser.add_argument("--shard", default="0/1",
                         help="RANK/COUNT: this worker's share of the tasks (every COUNT-th task "
                         "of the full list from RANK), or env for $RANK_ID/$RANK_SIZE")  # fmt: skip
-    if runner in runners:
-        plugins.runner_factory(runner).add_arguments(parser)
+    plugins.add_runner_options(parser, _chosen_runner(words), bool({"-h", "--help"} & set(words)))
 
 
-def _add_generate(parser: argparse.ArgumentParser, runner: str) -> None:
+def _add_pairs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pairs", default="all",
+                        help='translation pairs: "all" (every ordered pair of --languages) or '
+                        '"python:cpp,…"')  # fmt: skip
+
+
+def _add_generate(parser: argparse.ArgumentParser, words: list[str], pairs: bool) -> None:
     _add_common(parser)
-    _add_runner(parser, runner)
-    parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
+    _add_runner(parser, words)
+    if pairs:
+        _add_pairs(parser)
     parser.add_argument("--out", type=Path, required=True, help="samples.jsonl to append to")
     parser.set_defaults(handler=_generate)
 
@@ -195,19 +226,20 @@ def _add_overwrite(parser: argparse.ArgumentParser) -> None:
                         "or settings, instead of refusing")  # fmt: skip
 
 
-def _add_bench(parser: argparse.ArgumentParser, runner: str) -> None:
+def _add_bench(parser: argparse.ArgumentParser, words: list[str]) -> None:
     _add_common(parser)
-    _add_runner(parser, runner)
+    _add_runner(parser, words)
     _add_sandbox(parser)
-    parser.add_argument("--task", choices=TASK_KINDS, default="generation")
-    parser.add_argument("--pairs", default="all", help='translation pairs: "all" or "python:cpp,…"')
+    parser.add_argument("--task", choices=TASK_KINDS, default="generation",
+                        help="generation (default), or translation over --pairs")  # fmt: skip
+    _add_pairs(parser)
     parser.add_argument("--out", type=Path, required=True, help="run folder")
     _add_overwrite(parser)
     parser.set_defaults(handler=_bench)
 
 
 def _add_doctor(parser: argparse.ArgumentParser) -> None:
-    _add_common(parser)
+    _add_common(parser, selection=False)
     _add_sandbox(parser)
     parser.add_argument("--out", type=Path, default=Path("results/doctor"), help="run folder")
     parser.set_defaults(handler=_doctor, repeat=3)
@@ -229,24 +261,26 @@ def _sampling(args: argparse.Namespace) -> Sampling:
     )
 
 
-def _shard(text: str) -> tuple[int, int]:
-    """RANK/COUNT, or "env": $RANK_ID/$RANK_SIZE as MindSpore's msrun exports them."""
-    if text == "env":
-        if "RANK_ID" not in os.environ or "RANK_SIZE" not in os.environ:
-            raise InputError("--shard env needs RANK_ID and RANK_SIZE (msrun sets them)")
-        text = f"{os.environ['RANK_ID']}/{os.environ['RANK_SIZE']}"
-    try:
-        rank, count = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise InputError(f"--shard {text!r}: expected RANK/COUNT (e.g. 0/8) or env") from None
-    return rank, count
+def _check_out(path: Path, folder: bool) -> None:
+    """--out: a folder (or a file) where one is expected, or a path that can be created."""
+    if path.exists() and path.is_dir() != folder:
+        wanted = "a run folder" if folder else "the samples file to append to (…/samples.jsonl)"
+        raise InputError(f"--out {path}: is a {'file' if folder else 'folder'}; give {wanted}")
+    parent = next(parent for parent in path.parents if parent.exists())
+    if not parent.is_dir():
+        raise InputError(f"--out {path}: {parent} is a file, not a folder")
 
 
 def _generate(args: argparse.Namespace, kind: str | None = None) -> int:
     kind = kind or ("translation" if args.command == "translate" else "generation")
+    _check_out(args.out, folder=False)
     sampling = _sampling(args)
     dataset = load_dataset(_languages(args), args.data_dir)
-    tasks = shard(build_tasks(dataset, kind, _languages(args), args.pairs), *_shard(args.shard))
+    pairs = args.pairs if kind == "translation" else "all"
+    selection = parse_selection(args.limit, args.task_ids, dataset)
+    tasks = [task for task in build_tasks(dataset, kind, _languages(args), pairs)
+             if selection.keeps(task)]  # fmt: skip
+    tasks = shard(tasks, *parse_shard(args.shard))
     runner = plugins.runner_factory(args.runner).from_args(args)
     written = generate(runner, tasks, sampling, args.out, kind, not args.no_progress)
     print(f"{args.out}: {written} new samples for {len(tasks)} tasks")
@@ -258,8 +292,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     if stdin and args.out is None:
         raise InputError("samples from standard input (-) need --out DIR")
     out = args.out or runfolder.default_folder(args.samples)
+    _check_out(out, folder=True)
     dataset = load_dataset(_languages(args), args.data_dir)
-    samples = read_samples(args.samples, dataset, args.source_language)
+    selection = parse_selection(args.limit, args.task_ids, dataset)
+    samples = [sample for sample in read_samples(args.samples, dataset, args.source_language)
+               if selection.keeps(sample.task)]  # fmt: skip
+    if not samples:
+        raise InputError(f"{args.samples}: no sample is of the problems --limit/--task-ids keep")
     samples = postprocess(samples, args.postprocess)
     kinds = {sample.task.source is not None for sample in samples}
     if len(kinds) > 1:
@@ -284,7 +323,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             run_timeout_s=args.timeout,
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
-            run_timeouts=_calibration(args, dataset, backend),
+            run_timeouts=_calibration(args, dataset, backend, [s.task for s in samples]),
             settings=settings,
             repeat=args.repeat,
         )
@@ -299,13 +338,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibration(args: argparse.Namespace, dataset, backend) -> dict[str, float] | None:
-    """Calibrated run-time limits when --calibrate asks (cached beside the verdicts)."""
-    if not args.calibrate:
+def _calibration(
+    args: argparse.Namespace, dataset: Dataset, backend: Backend, tasks: list[Task]
+) -> dict[str, float] | None:
+    """The calibrated run-time limits of the tasks' problems, unless --timeout or
+    --no-calibrate (measured once, then read from beside the verdict cache)."""
+    if args.timeout is not None or not args.calibrate:
         return None
     from humaneval_x.calibration import calibrated_timeouts
 
-    return calibrated_timeouts(dataset, backend, list(dataset.languages), default_cache_dir())
+    task_ids = {task.task_id for task in tasks}
+    languages = [lang for lang in dataset.languages if any(t.language == lang for t in tasks)]
+    return calibrated_timeouts(dataset, backend, languages, default_cache_dir(), task_ids,
+                               progress=not args.no_progress)  # fmt: skip
 
 
 # The evaluate options that bench does not take: its samples carry their provenance.
@@ -314,6 +359,7 @@ BENCH_EVALUATE = {"source_language": None, "postprocess": "none", "model": None,
 
 
 def _bench(args: argparse.Namespace) -> int:
+    _check_out(args.out, folder=True)
     args.out.mkdir(parents=True, exist_ok=True)
     samples = args.out / "samples.jsonl"
     generate_args = argparse.Namespace(**{**vars(args), "out": samples})
@@ -324,41 +370,22 @@ def _bench(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from humaneval_x.doctor import format_report, run_doctor
 
+    _check_out(args.out, folder=True)
     dataset = load_dataset(_languages(args), args.data_dir)
     with make_backend(args.sandbox, args.workers) as backend:
         options = EvaluationOptions(
+            run_timeout_s=args.timeout,
             progress=not args.no_progress,
             cache_dir=None if args.no_cache else default_cache_dir(),
+            run_timeouts=_calibration(
+                args, dataset, backend, generation_tasks(dataset, dataset.languages)
+            ),
             repeat=args.repeat,
         )
         report = run_doctor(dataset, backend, args.out, options)
     write_json_atomic(args.out / "doctor.json", report)
     print(format_report(report))
     return 0 if all(anomaly["known"] for anomaly in report["anomalies"]) else 1
-
-
-def make_backend(name: str, workers: int | None) -> Backend:
-    """The sandbox backend of a name, or auto: docker when a daemon answers, else local."""
-    if workers is not None:
-        check("workers", workers, COUNT)
-    if name == "auto":
-        name = "docker" if _available("docker") else "local"
-        if name == "local":
-            print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
-    try:
-        backend = plugins.backend_class(name)
-    except ImportError as exc:
-        message = f"the {name} backend is not installed in this checkout ({exc})"
-        raise SandboxUnavailable(message) from exc
-    return backend(workers=workers)
-
-
-def _available(name: str) -> bool:
-    """Whether a backend is installed and can work on this machine."""
-    try:
-        return plugins.backend_class(name).available()
-    except (ImportError, InputError):
-        return False
 
 
 if __name__ == "__main__":

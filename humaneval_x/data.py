@@ -10,12 +10,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from humaneval_x import hub
 from humaneval_x.errors import InputError
+from humaneval_x.hub import DATA_ENV, HUB_DATASET
 from humaneval_x.languages import LANGUAGE_KEYS, get_language
 from humaneval_x.problem import Problem
 
-HUB_DATASET = "THUDM/humaneval-x"
-DATA_ENV = "HUMANEVAL_X_DATA"
 LOCAL_SOURCE = "local files"  # the folder itself is this machine's business, not provenance
 REQUIRED_FIELDS = ("task_id", "prompt", "declaration", "canonical_solution", "test")
 GO_FIELDS = ("import", "test_setup")
@@ -58,10 +58,13 @@ def load_dataset(
     chosen = check_languages(languages)
     directory = data_dir or os.environ.get(DATA_ENV)
     if directory:
+        if not Path(directory).is_dir():
+            raise InputError(f"{directory}: no such folder (from --data-dir or {DATA_ENV})")
         rows = {lang: _local_rows(Path(directory), lang) for lang in chosen}
         source = LOCAL_SOURCE
     else:
-        rows = {lang: _hub_rows(lang) for lang in chosen}
+        hub.prepare()
+        rows = {lang: hub.rows(lang) for lang in chosen}
         source = f"hf://{HUB_DATASET}"
     problems = {lang: _problems(lang, rows[lang]) for lang in chosen}
     digests = {lang: _digest(by_id.values()) for lang, by_id in problems.items()}
@@ -82,21 +85,6 @@ def _local_rows(directory: Path, language: str) -> Iterator[tuple[str, int, dict
         for line_no, raw in enumerate(handle, start=1):
             if raw.strip():
                 yield str(path), line_no, parse_json_line(raw, str(path), line_no)
-
-
-def _hub_rows(language: str) -> Iterator[tuple[str, int, dict]]:
-    try:
-        import datasets
-
-        table = datasets.load_dataset(HUB_DATASET, language, split="test")
-    except Exception as exc:  # the hub raises many kinds of network errors
-        raise InputError(
-            f"could not load {HUB_DATASET} ({language}) from the Hugging Face hub: {exc}. "
-            f"Offline? Point the harness at local humaneval_<lang>.jsonl(.gz) files with "
-            f"--data-dir DIR or {DATA_ENV}=DIR."
-        ) from exc
-    for index, row in enumerate(table, start=1):
-        yield f"hf://{HUB_DATASET}/{language}", index, dict(row)
 
 
 def parse_json_line(raw: bytes, path: str, line_no: int) -> dict:

@@ -9,13 +9,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tqdm import tqdm
-
 from humaneval_x.batching import run_jobs
 from humaneval_x.cache import VerdictCache
 from humaneval_x.jsonl import Appender
 from humaneval_x.languages import get_language
 from humaneval_x.languages.base import Verdict
+from humaneval_x.outputs import OUTPUTS_FILE, output_row
+from humaneval_x.progress import progress_bar
 from humaneval_x.ranges import REPEATS, SECONDS, check
 from humaneval_x.repeats import combined, copies, original_id
 from humaneval_x.runfolder import RESULTS_FILE, resume, run_identity
@@ -100,7 +100,7 @@ def evaluate(
     """Judge every sample without a verdict in out_dir/results.jsonl; return all result rows.
 
     The folder must hold this run or nothing (humaneval_x.runfolder); sandbox errors are
-    judged again."""
+    judged again. What each program printed goes to out_dir/outputs.jsonl (humaneval_x.outputs)."""
     backend.prepare(sorted({sample.task.language for sample in samples}))
     identity = run_identity(
         samples, options.run_timeout_s, options.run_timeouts, backend.describe(), options.settings
@@ -115,8 +115,9 @@ def evaluate(
         by_digest[digest].append(sample)
         jobs.setdefault(digest, job)
     cache = VerdictCache(options.cache_dir, backend.describe()) if options.cache_dir else None
-    with Appender(out_dir / RESULTS_FILE) as appender:
-        for row in _judge(schedule(list(jobs.values())), by_digest, backend, options, cache):
+    with Appender(out_dir / RESULTS_FILE) as appender, Appender(out_dir / OUTPUTS_FILE) as outputs:
+        judged = _judge(schedule(list(jobs.values())), by_digest, backend, options, cache, outputs)
+        for row in judged:
             appender.write(row)
             rows.append(row)
     wanted = {sample.key for sample in samples}
@@ -129,16 +130,19 @@ def _judge(
     backend: Backend,
     options: EvaluationOptions,
     cache: VerdictCache | None,
+    outputs: Appender,
 ) -> Iterator[dict]:
     total = sum(len(samples) for samples in by_digest.values())
+    by_id = {job.id: job for job in jobs}
     arrived: dict[str, list[dict]] = defaultdict(list)
-    with tqdm(total=total, unit="sample", disable=not options.progress or not total) as bar:
+    with progress_bar("evaluate", total, "sample", options.progress) as bar:
         for verdict in judge_jobs(copies(jobs, options.repeat), backend, cache, options.repeat):
             digest = original_id(verdict["id"])
             arrived[digest].append({**verdict, "id": digest})
             if len(arrived[digest]) < options.repeat:
                 continue
             verdicts = arrived.pop(digest)
+            outputs.write(output_row(by_id[digest], verdicts[0]))
             for sample in by_digest[digest]:
                 yield combined([result_row(sample, digest, verdict) for verdict in verdicts])
                 bar.update(1)

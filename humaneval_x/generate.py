@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-
-from tqdm import tqdm
 
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import Appender, read_rows, write_json_atomic
+from humaneval_x.progress import progress_bar
 from humaneval_x.runner import Runner, Sampling
 from humaneval_x.samples import row_key, sample_row
 from humaneval_x.tasks import Task
 
 GENERATION_META = "generation.json"
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """--shard RANK/COUNT, or "env": $RANK_ID/$RANK_SIZE as MindSpore's msrun exports them."""
+    if text == "env":
+        if "RANK_ID" not in os.environ or "RANK_SIZE" not in os.environ:
+            raise InputError("--shard env needs RANK_ID and RANK_SIZE (msrun sets them)")
+        text = f"{os.environ['RANK_ID']}/{os.environ['RANK_SIZE']}"
+    try:
+        rank, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise InputError(f"--shard {text!r}: expected RANK/COUNT (e.g. 0/8) or env") from None
+    return rank, count
 
 
 def shard(tasks: list[Task], rank: int, count: int) -> list[Task]:
@@ -43,7 +56,7 @@ def generate(
     written = 0
     with (
         Appender(out) as appender,
-        tqdm(total=len(todo), unit="task", disable=not (todo and progress)) as bar,
+        progress_bar("generate", len(todo), "task", progress) as bar,
     ):
         for task, completions in runner.generate(todo, sampling):
             for completion_id, completion in enumerate(completions):

@@ -9,13 +9,14 @@ from pathlib import Path
 from types import TracebackType
 
 
-def read_rows(path: Path) -> list[dict]:
-    """Complete rows of a file this harness appended to; truncates a torn last line."""
+def read_rows(path: Path, repair: bool = True) -> list[dict]:
+    """Complete rows of a file this harness appended to; truncates a torn last line unless
+    `repair` is false (a reader while a writer may still be appending)."""
     if not path.exists():
         return []
     data = path.read_bytes()
     end = data.rfind(b"\n") + 1
-    if end < len(data):
+    if end < len(data) and repair:
         with open(path, "r+b") as handle:
             handle.truncate(end)
     return [json.loads(line) for line in data[:end].splitlines() if line.strip()]

@@ -8,13 +8,16 @@ plug-in; a plug-in's module is imported when it is loaded.
 
 from __future__ import annotations
 
+import argparse
 import functools
+import sys
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
 from humaneval_x.errors import InputError
+from humaneval_x.ranges import COUNT, check
 from humaneval_x.runner import RunnerFactory
-from sandboxes.backend import Backend
+from sandboxes.backend import Backend, SandboxUnavailable
 
 RUNNERS = "humaneval_x.runners"
 BACKENDS = "humaneval_x.backends"
@@ -52,6 +55,48 @@ def backend_class(name: str) -> type[Backend]:
     return load(BACKENDS, name)
 
 
+def make_backend(name: str, workers: int | None) -> Backend:
+    """The sandbox backend of a name, or auto: docker when a daemon answers, else local."""
+    if workers is not None:
+        check("workers", workers, COUNT)
+    if name == "auto":
+        name = "docker" if _available("docker") else "local"
+        if name == "local":
+            print("humaneval-x: no Docker daemon; using the local sandbox", file=sys.stderr)
+    try:
+        backend = backend_class(name)
+    except ImportError as exc:
+        message = f"the {name} backend is not installed in this checkout ({exc})"
+        raise SandboxUnavailable(message) from exc
+    return backend(workers=workers)
+
+
+def _available(name: str) -> bool:
+    """Whether a backend is installed and can work on this machine."""
+    try:
+        return backend_class(name).available()
+    except (ImportError, InputError):
+        return False
+
+
 def command(name: str) -> ModuleType:
     """The module of an extra command, by name."""
     return load(COMMANDS, name)
+
+
+def add_runner_options(parser: argparse.ArgumentParser, chosen: str | None, listing: bool) -> None:
+    """The options of the chosen runner (default: reference); when `listing` (--help) without a
+    chosen runner, those of every runner whose options do not clash with those already there."""
+    if chosen is not None or not listing:
+        if (chosen or "reference") in names(RUNNERS):
+            runner_factory(chosen or "reference").add_arguments(parser)
+        return
+    for name in names(RUNNERS):
+        scratch = argparse.ArgumentParser(add_help=False)
+        runner_factory(name).add_arguments(scratch)
+        options = {option for action in scratch._actions for option in action.option_strings}
+        if options & set(parser._option_string_actions):
+            note = f"`--runner {name} --help` lists the {name} runner's options."
+            parser.epilog = f"{parser.epilog or ''} {note}".strip()
+        else:
+            runner_factory(name).add_arguments(parser)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from humaneval_x.errors import InputError
 from humaneval_x.jsonl import read_rows, write_json_atomic, write_rows_atomic
+from humaneval_x.outputs import OUTPUTS_FILE
 from humaneval_x.samples import Sample, row_key
 from humaneval_x.summary import SUMMARY_FILE
 
@@ -120,8 +121,9 @@ def resume(out_dir: Path, identity: dict) -> list[dict]:
 
 
 def clear(out_dir: Path) -> None:
-    """Remove a run's own files (results, identity, summary); the folder's others stay."""
-    for name in (RESULTS_FILE, RUN_FILE, SUMMARY_FILE):
+    """Remove a run's own files (results, outputs, identity, summary); the folder's others
+    stay."""
+    for name in (RESULTS_FILE, OUTPUTS_FILE, RUN_FILE, SUMMARY_FILE):
         (out_dir / name).unlink(missing_ok=True)
 
 

@@ -110,6 +110,10 @@ def parse_pairs(text: str, languages: Iterable[str] = LANGUAGE_KEYS) -> list[tup
         if len(parts) != 2 or parts[0] == parts[1]:
             raise InputError(f"bad language pair {item.strip()!r}: expected SOURCE:TARGET")
         check_languages(parts)
+        outside = [part for part in parts if part not in chosen]
+        if outside:
+            loaded = ", ".join(chosen)
+            raise InputError(f"--pairs {item.strip()}: {outside[0]} is not in --languages {loaded}")
         pairs.append((parts[0], parts[1]))
     return pairs
 

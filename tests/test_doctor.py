@@ -7,6 +7,7 @@ import json
 import pytest
 
 from humaneval_x.cli import main
+from humaneval_x.outputs import read_outputs
 from tests.conftest import data_dir, require_toolchain
 
 
@@ -26,4 +27,7 @@ def test_doctor_lists_the_broken_javascript_solutions_as_known(tmp_path, capsys)
     }
     assert all(a["known"] for a in report["anomalies"])
     assert "doctor: OK" in capsys.readouterr().out
+    limits = [limit["timeout_s"] for output in read_outputs(tmp_path).values()
+              for limit in output["limits"] if limit["phase"] == "run"]  # fmt: skip
+    assert min(limits) < 10.0  # calibrated, as evaluate's, not every language's fixed 10 s
     assert main(argv) == 0  # a second run judges afresh and agrees

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,21 @@ def test_the_cli_imports_mindspore_only_for_its_runner(argv: list[str]) -> None:
         [sys.executable, "-c", PARSE, *argv], cwd=REPO, capture_output=True, text=True
     )
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_help_lists_every_runner_s_options_unless_they_clash(monkeypatch) -> None:
+    def factory(option: str) -> type:
+        return type("Factory", (), {"add_arguments": staticmethod(
+            lambda parser: parser.add_argument(option, help=f"{option} help"))})  # fmt: skip
+
+    factories = {"a": factory("--checkpoint"), "b": factory("--checkpoint"), "c": factory("--url")}
+    monkeypatch.setattr(plugins, "names", lambda group: sorted(factories))
+    monkeypatch.setattr(plugins, "runner_factory", factories.__getitem__)
+    parser = argparse.ArgumentParser()
+    plugins.add_runner_options(parser, None, listing=True)
+    shown = parser.format_help()
+    assert "--checkpoint" in shown and "--url" in shown
+    assert "`--runner b --help` lists the b runner's options." in shown
+    chosen = argparse.ArgumentParser()
+    plugins.add_runner_options(chosen, "c", listing=True)
+    assert "--url" in chosen.format_help() and "--checkpoint" not in chosen.format_help()

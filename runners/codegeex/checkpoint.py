@@ -1,4 +1,4 @@
-"""MindSpore .ckpt files: a streaming reader and writer, model-parallel merge, checks.
+"""MindSpore .ckpt files: a streaming reader and writer, with errors that name the parameter.
 
 A .ckpt file is a series of protobuf `Checkpoint` messages, each holding one `Value`
 {tag: name, tensor: {dims, tensor_type, tensor_content}}; MindSpore splits tensors over 512 MiB
@@ -9,7 +9,6 @@ reported with the parameter it breaks.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import mmap
 import os
@@ -20,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from humaneval_x.errors import InputError
-from runners.codegeex.config import ModelConfig, parameter_shapes
 
 DTYPES: dict[str, np.dtype] = {
     "Float16": np.dtype(np.float16),
@@ -35,9 +33,9 @@ DTYPES: dict[str, np.dtype] = {
     "Bool": np.dtype(np.bool_),
 }
 TYPE_NAMES = {np.dtype(np.float16): "Float16", np.dtype(np.float32): "Float32"}
+TEXT_TYPE = "str"  # a text entry, as save_checkpoint's append_dict writes one: UTF-32, dims [0]
 SLICE_BYTES = 512 * 1024 * 1024  # MindSpore's own slice size for large tensors
 CRC_TRAILER = 17  # b"crc_num" + 10 bytes, appended when saved with crc_check
-WORLD_SIZE = 8  # CodeGeeX-13B's model-parallel degree
 
 
 class CheckpointError(InputError):
@@ -147,6 +145,13 @@ class CheckpointReader:
         with open(self.path, "rb") as f:
             self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         self.entries = self._index(memoryview(self._map))
+        self.texts = {
+            name: b"".join(self._map[o : o + n] for o, n in entry.chunks).decode("utf-32-le")
+            for name, entry in self.entries.items()
+            if entry.type_name == TEXT_TYPE
+        }
+        for name in self.texts:
+            del self.entries[name]
 
     def _index(self, buf: memoryview) -> dict[str, Entry]:
         end = len(buf)
@@ -182,6 +187,8 @@ class CheckpointReader:
         return entries
 
     def _check_size(self, entry: Entry) -> None:
+        if entry.type_name == TEXT_TYPE:
+            return
         if entry.type_name not in DTYPES:
             raise CheckpointError(
                 f"checkpoint {self.path}: parameter {entry.name!r} has "
@@ -251,6 +258,12 @@ class CheckpointWriter:
             tensor = head + _message(3, part.tobytes())
             self._file.write(_message(1, _message(1, name.encode()) + _message(2, tensor)))
 
+    def write_text(self, name: str, text: str) -> None:
+        """A text entry, which `mindspore.load_checkpoint` returns as a string."""
+        tensor = _message(1, _encode_varint(0)) + _message(2, TEXT_TYPE.encode())
+        tensor += _message(3, text.encode("utf-32-le"))
+        self._file.write(_message(1, _message(1, name.encode()) + _message(2, tensor)))
+
     def close(self) -> None:
         self._file.close()
 
@@ -266,103 +279,3 @@ def save_checkpoint(path: str | os.PathLike, tensors: Iterable[tuple[str, np.nda
     with CheckpointWriter(path) as writer:
         for name, array in tensors:
             writer.write(name, array)
-
-
-def shard_files(path: str | os.PathLike) -> list[Path]:
-    """The files of a checkpoint: one .ckpt file, or a folder of `rank_{r}/*.ckpt` shards."""
-    path = Path(path)
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise CheckpointError(f"checkpoint not found: {path}")
-    files = []
-    for rank in range(WORLD_SIZE):
-        found = sorted((path / f"rank_{rank}").glob("*.ckpt"))
-        if len(found) != 1:
-            raise CheckpointError(
-                f"{path}: expected exactly one .ckpt file in rank_{rank}/ "
-                f"(a model-parallel set of {WORLD_SIZE}), found {len(found)}"
-            )
-        files.append(found[0])
-    return files
-
-
-def _merge(name: str, full: tuple[int, ...], slices: list[np.ndarray]) -> np.ndarray:
-    """Rebuild one parameter from its model-parallel slices (FACTS §2.2)."""
-    part = slices[0].shape
-    if part == full:
-        return slices[0]
-    if len(slices) == 1:
-        raise CheckpointError(f"parameter {name!r}: checkpoint shape {part} != model shape {full}")
-    same_rank = len(part) == len(full)
-    axes = (
-        [i for i, (a, b) in enumerate(zip(part, full, strict=True)) if a != b] if same_rank else []
-    )
-    if len(axes) != 1 or part[axes[0]] * len(slices) != full[axes[0]]:
-        raise CheckpointError(
-            f"parameter {name!r}: shard shape {part} does not divide the model "
-            f"shape {full} into {len(slices)} slices"
-        )
-    for rank, piece in enumerate(slices):
-        if piece.shape != part:
-            raise CheckpointError(
-                f"parameter {name!r}: rank {rank} has shape {piece.shape}, rank 0 has {part}"
-            )
-    return np.concatenate(slices, axis=axes[0])
-
-
-def iter_weights(path: str | os.PathLike, config: ModelConfig) -> Iterator[tuple[str, np.ndarray]]:
-    """Each model weight as (official name, array of the full shape), one at a time.
-
-    `path` is one merged .ckpt file or a folder of 8 model-parallel shards (`rank_{r}/`).
-    Missing parameters and shape mismatches raise `CheckpointError` naming the parameter.
-    """
-    readers = [CheckpointReader(f) for f in shard_files(path)]
-    expected = parameter_shapes(config)
-    missing = [name for name in expected if name not in readers[0]]
-    if missing:
-        raise CheckpointError(
-            f"checkpoint {readers[0].path} lacks {len(missing)} of "
-            f"{len(expected)} parameters, first {missing[0]!r} (shape "
-            f"{expected[missing[0]]}); is it a CodeGeeX '{config.name}' model?"
-        )
-    for name, shape in expected.items():
-        for reader in readers:
-            if name not in reader:
-                raise CheckpointError(f"checkpoint {reader.path} lacks parameter {name!r}")
-        yield name, _merge(name, shape, [reader.read(name) for reader in readers])
-
-
-def load_weights(path: str | os.PathLike, config: ModelConfig) -> dict[str, np.ndarray]:
-    """All weights of `path`, checked against `config` (see `iter_weights`)."""
-    return dict(iter_weights(path, config))
-
-
-def split_for_ranks(name: str, array: np.ndarray, world: int = WORLD_SIZE) -> list[np.ndarray]:
-    """The per-rank slices of one parameter in CodeGeeX's model-parallel layout (FACTS §2.2)."""
-    axis = _split_axis(name)
-    return [array] * world if axis is None else np.split(array, world, axis=axis)
-
-
-def _split_axis(name: str) -> int | None:
-    if name.endswith("word_embedding.embedding_table"):
-        return 0
-    if any(f"attention.{d}." in name for d in ("dense1", "dense2", "dense3")):
-        return 0
-    if name.endswith(("attention.projection.weight", "output.projection.weight")):
-        return 0
-    if name.endswith("output.mapping.weight"):
-        return 1
-    if name.endswith("output.mapping.bias"):
-        return 0
-    return None
-
-
-def checkpoint_digest(path: str | os.PathLike) -> str:
-    """SHA-256 over the checkpoint's files in rank order (streamed)."""
-    digest = hashlib.sha256()
-    for file in shard_files(path):
-        with open(file, "rb") as f:
-            while block := f.read(1 << 24):
-                digest.update(block)
-    return digest.hexdigest()

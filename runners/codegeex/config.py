@@ -1,8 +1,13 @@
-"""Model configurations: the published CodeGeeX-13B and small ones for tests and benchmarks."""
+"""Model configurations: the published CodeGeeX-13B, small ones for tests and benchmarks, and
+custom ones from a JSON file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from humaneval_x.errors import InputError
 
 EOS_ID = 50256
 TOKENIZER_VOCAB = 50400  # ids at or above this are padding rows of the embedding table
@@ -43,6 +48,9 @@ class ModelConfig:
     def ffn_size(self) -> int:
         return 4 * self.hidden_size
 
+    def to_json(self) -> dict:
+        return asdict(self)
+
 
 CONFIGS = {
     config.name: config
@@ -54,12 +62,63 @@ CONFIGS = {
 }
 
 
+# The fields of a configuration file: all but `name` and those with a default are required.
+FIELDS = {"name": str, "hidden_size": int, "num_heads": int, "num_layers": int, "vocab_size": int,
+          "seq_length": int, "layernorm_eps": float}  # fmt: skip
+OPTIONAL = ("name", "vocab_size", "seq_length", "layernorm_eps")
+
+
 def get_config(name: str) -> ModelConfig:
     """The configuration called `name` ("13b", "small", "tiny")."""
     try:
         return CONFIGS[name]
     except KeyError:
         raise ValueError(f"unknown model config {name!r}; known: {', '.join(CONFIGS)}") from None
+
+
+def model_config(value: str) -> ModelConfig:
+    """A --model-config value: a built-in name, or a JSON file of FIELDS."""
+    if value in CONFIGS:
+        return CONFIGS[value]
+    path = Path(value)
+    if not path.is_file():
+        raise InputError(
+            f"--model-config {value}: neither a built-in configuration ({', '.join(CONFIGS)}) "
+            f"nor a JSON file"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--model-config {value}: cannot read it ({exc})") from None
+    return config_from_json(text, str(path), path.stem)
+
+
+def config_from_json(text: str, where: str, name: str) -> ModelConfig:
+    """A configuration from JSON text; errors name `where` and the field."""
+    try:
+        fields = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: malformed JSON ({exc.msg})") from None
+    if not isinstance(fields, dict):
+        raise InputError(f"{where}: expected a JSON object of {', '.join(FIELDS)}")
+    unknown = sorted(set(fields) - set(FIELDS))
+    if unknown:
+        raise InputError(f"{where}: unknown field {unknown[0]!r}; known: {', '.join(FIELDS)}")
+    for field, kind in FIELDS.items():
+        if field not in fields:
+            if field not in OPTIONAL:
+                raise InputError(f"{where}: field {field!r} is missing")
+            continue
+        value = fields[field]
+        if kind is str and not isinstance(value, str):
+            raise InputError(f"{where}: field {field!r} must be a string")
+        number = isinstance(value, (int, float) if kind is float else int)
+        if kind is not str and (not number or isinstance(value, bool) or value <= 0):
+            raise InputError(f"{where}: field {field!r} must be a positive {kind.__name__}")
+    try:
+        return ModelConfig(**{"name": name, **fields})
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def layer_shapes(config: ModelConfig, prefix: str) -> dict[str, tuple[int, ...]]:

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from runners.codegeex.checkpoint import CheckpointError, CheckpointWriter
-from runners.codegeex.config import CONFIGS, ModelConfig, get_config, parameter_shapes
+from runners.codegeex.config import CONFIGS, ModelConfig, model_config, parameter_shapes
+from runners.codegeex.weights import write_config
 
 HELP = "PyTorch CodeGeeX .pt -> MindSpore .ckpt"
 STORAGE_DTYPES = {
@@ -135,7 +136,10 @@ class TorchArchive:
                 "format); re-save it with torch.save(..., "
                 "_use_new_zipfile_serialization=True)"
             )
-        self.zip = zipfile.ZipFile(self.path)
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise CheckpointError(f"{self.path}: a damaged zip archive ({exc})") from None
         pickles = [n for n in self.zip.namelist() if n.endswith("data.pkl")]
         if len(pickles) != 1:
             raise CheckpointError(f"{self.path}: expected one data.pkl, found {len(pickles)}")
@@ -143,11 +147,23 @@ class TorchArchive:
 
     def root(self) -> Any:
         """The unpickled object, with tensors as `LazyTensor`."""
-        with self.zip.open(self.prefix + "data.pkl") as f:
-            return _Unpickler(f, self).load()
+        try:
+            with self.zip.open(self.prefix + "data.pkl") as f:
+                return _Unpickler(f, self).load()
+        except CheckpointError:
+            raise
+        except Exception as exc:  # a damaged pickle raises almost anything
+            raise CheckpointError(
+                f"{self.path}: its {self.prefix}data.pkl is damaged or not a torch checkpoint "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
 
     def storage(self, ref: StorageRef) -> np.ndarray:
-        data = self.zip.read(f"{self.prefix}data/{ref.key}")
+        name = f"{self.prefix}data/{ref.key}"
+        try:
+            data = self.zip.read(name)
+        except (KeyError, zipfile.BadZipFile, OSError) as exc:
+            raise CheckpointError(f"{self.path}: cannot read storage {name} ({exc})") from None
         return np.frombuffer(data, ref.dtype)
 
 
@@ -230,7 +246,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--input", required=True, type=Path, help="PyTorch checkpoint (codegeex_13b.pt)"
     )
     parser.add_argument("--output", required=True, type=Path, help="MindSpore .ckpt to write")
-    parser.add_argument("--model-config", default="13b", choices=sorted(CONFIGS))
+    parser.add_argument(
+        "--model-config",
+        default="13b",
+        help=f"model shapes: {', '.join(CONFIGS)} (default 13b), or a JSON file "
+        "(docs/codegeex.md); stored in the output",
+    )
     parser.add_argument(
         "--dtype",
         default="fp16",
@@ -243,11 +264,13 @@ def main(args: argparse.Namespace) -> int:
     """Convert `args.input` to `args.output`; returns an exit status."""
     if not args.input.is_file():
         raise CheckpointError(f"PyTorch checkpoint not found: {args.input}")
+    config = model_config(args.model_config)
     tree = language_model(TorchArchive(args.input).root())
     dtype = np.float16 if args.dtype == "fp16" else np.float32
     partial = args.output.with_name(args.output.name + ".partial")
     with CheckpointWriter(partial) as writer:
-        count = convert(tree, get_config(args.model_config), writer, dtype)
+        count = convert(tree, config, writer, dtype)
+        write_config(writer, config)
     partial.replace(args.output)
     print(f"wrote {count} parameters to {args.output}")
     return 0

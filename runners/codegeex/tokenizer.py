@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 
+from humaneval_x.errors import InputError
 from runners.codegeex.config import EOS_ID, TOKENIZER_VOCAB
 
 FILES = ("vocab.json", "merges.txt", "added_tokens.json")
@@ -50,9 +51,18 @@ class CodeTokenizer:
         self.directory = Path(directory)
         missing = [name for name in FILES if not (self.directory / name).is_file()]
         if missing:
-            raise FileNotFoundError(
-                f"tokenizer directory {self.directory} lacks {', '.join(missing)}"
+            raise InputError(
+                f"tokenizer folder {self.directory} lacks {', '.join(missing)} (--tokenizer or "
+                f"$CODEGEEX_TOKENIZER: the folder of {', '.join(FILES)})"
             )
+        try:
+            self._load()
+        except InputError:
+            raise
+        except Exception as exc:  # the tokenizers library and json raise many kinds
+            raise InputError(f"tokenizer folder {self.directory}: cannot read it ({exc})") from None
+
+    def _load(self) -> None:
         bpe = models.BPE.from_file(
             str(self.directory / "vocab.json"), str(self.directory / "merges.txt")
         )
@@ -68,12 +78,12 @@ class CodeTokenizer:
         self._tok.add_tokens([AddedToken(text, normalized=False) for text, _ in ordered])
         for text, wanted in ordered:
             if self._tok.token_to_id(text) != wanted:
-                raise ValueError(
+                raise InputError(
                     f"{self.directory}: added token {text!r} got id "
                     f"{self._tok.token_to_id(text)}, the file says {wanted}"
                 )
         if self._tok.get_vocab_size() != TOKENIZER_VOCAB:
-            raise ValueError(
+            raise InputError(
                 f"{self.directory}: vocabulary has {self._tok.get_vocab_size()} "
                 f"tokens, CodeGeeX has {TOKENIZER_VOCAB}"
             )

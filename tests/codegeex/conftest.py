@@ -8,11 +8,12 @@ from pathlib import Path
 import mindspore as ms
 import pytest
 
-from runners.codegeex.checkpoint import load_weights, save_checkpoint
+from runners.codegeex.checkpoint import save_checkpoint
 from runners.codegeex.config import get_config
 from runners.codegeex.decoding import Decoder
 from runners.codegeex.model import build_model
 from runners.codegeex.random_checkpoint import random_weights
+from runners.codegeex.weights import load_weights
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from runners.codegeex.convert import torch_key
+
 STORAGE_NAMES = {np.dtype(np.float16): "HalfStorage", np.dtype(np.float32): "FloatStorage"}
 
 
@@ -83,3 +85,15 @@ def write_pt(path: Path, tree: Any, transposed: frozenset[str] = frozenset()) ->
         archive.writestr("archive/data.pkl", buffer.getvalue())
         for storage in storages:
             archive.writestr(f"archive/data/{storage.key}", storage.data.tobytes())
+
+
+def torch_tree(weights: dict) -> dict:
+    """The nested .pt layout of FACTS §2.4 built from official-name weights."""
+    tree: dict = {}
+    for name, array in weights.items():
+        path, transpose = torch_key(name)
+        node = tree
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = np.ascontiguousarray(array.T if transpose else array)
+    return {"module": {"language_model": tree}}

@@ -10,11 +10,10 @@ from runners.codegeex.checkpoint import (
     CheckpointError,
     CheckpointReader,
     CheckpointWriter,
-    load_weights,
     save_checkpoint,
-    split_for_ranks,
 )
 from runners.codegeex.random_checkpoint import main as random_main
+from runners.codegeex.weights import load_weights, split_for_ranks
 
 WORD = "backbone.embedding.word_embedding.embedding_table"
 DENSE = "backbone.blocks.0.attention.dense1.weight"

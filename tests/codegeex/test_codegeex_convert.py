@@ -6,24 +6,13 @@ import argparse
 
 import numpy as np
 import pytest
-from fake_torch import write_pt
+from fake_torch import torch_tree, write_pt
 
 from runners.codegeex import convert
-from runners.codegeex.checkpoint import CheckpointError, load_weights
+from runners.codegeex.checkpoint import CheckpointError
+from runners.codegeex.weights import load_weights
 
 PROJECTION = "backbone.blocks.1.attention.projection.weight"
-
-
-def torch_tree(weights: dict) -> dict:
-    """The nested .pt layout of FACTS §2.4 built from official-name weights."""
-    tree: dict = {}
-    for name, array in weights.items():
-        path, transpose = convert.torch_key(name)
-        node = tree
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = np.ascontiguousarray(array.T if transpose else array)
-    return {"module": {"language_model": tree}}
 
 
 def options(tmp_path, source, **extra) -> argparse.Namespace:

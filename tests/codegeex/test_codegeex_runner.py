@@ -12,7 +12,8 @@ from humaneval_x.plugins import runner_factory
 from humaneval_x.problem import Problem
 from humaneval_x.runner import Sampling
 from humaneval_x.tasks import Task
-from runners.codegeex.runner import CodeGeeXRunner, Options
+from runners.codegeex.options import Options
+from runners.codegeex.runner import CodeGeeXRunner
 from tests.codegeex.conftest import tiny_model_args
 
 FINISHES = {"eos", "stop_rule", "length"}

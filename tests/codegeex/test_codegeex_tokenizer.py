@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from humaneval_x.errors import InputError
 from runners.codegeex.tokenizer import CodeTokenizer, decode_whitespace, encode_whitespace
 
 VECTORS = [
@@ -43,5 +44,13 @@ def test_round_trip_and_eos(tokenizer):
 
 
 def test_missing_directory(tmp_path):
-    with pytest.raises(FileNotFoundError, match="vocab.json"):
+    with pytest.raises(InputError, match="vocab.json"):
+        CodeTokenizer(tmp_path)
+
+
+def test_damaged_files_are_named(tmp_path, tokenizer_path):
+    for name in ("vocab.json", "merges.txt", "added_tokens.json"):
+        (tmp_path / name).write_bytes((tokenizer_path / name).read_bytes())
+    (tmp_path / "added_tokens.json").write_text("{not json")
+    with pytest.raises(InputError, match=f"tokenizer folder {tmp_path}: cannot read it"):
         CodeTokenizer(tmp_path)

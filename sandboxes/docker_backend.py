@@ -37,6 +37,7 @@ from sandboxes import images
 from sandboxes import languages as sandbox_languages
 from sandboxes.backend import Backend, Job, SandboxUnavailable
 from sandboxes.jobrunner.isolation import claim_slot
+from sandboxes.jobrunner.process import WALL_FACTOR, WALL_SLACK_S
 
 SANDBOX_LABEL = "org.humaneval-x.sandbox"
 OWNER_LABEL = "org.humaneval-x.owner"
@@ -335,7 +336,9 @@ class DockerBackend(Backend):
 
 
 def _answer_timeout(job: Job) -> float:
-    return sum(float(step.timeout_s) for step in job.all_steps()) + ANSWER_SLACK_S
+    """The job runner's wall-clock backstops of every step, and slack (jobrunner/process.py)."""
+    steps = job.all_steps()
+    return sum(WALL_FACTOR * step.timeout_s + WALL_SLACK_S for step in steps) + ANSWER_SLACK_S
 
 
 def _owner() -> str:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import sandboxes
-from humaneval_x.languages.base import LanguageSpec, Program
+from humaneval_x.languages.base import LanguageSpec, Program, Verdict
 from humaneval_x.problem import Problem
 from sandboxes.backend import Step, StepResult
 
@@ -23,11 +23,21 @@ from sandboxes.backend import Step, StepResult
 PRELUDE_FILE = Path(sandboxes.__file__).with_name("cpp") / "prelude.h"
 PRELUDE = PRELUDE_FILE.read_text(encoding="utf-8")
 PCH_FLAGS = ("-std=c++17", "-O0")
+# Undefined behaviour that would decide a test by chance becomes a verdict of its own: reaching
+# the end of a value-returning function (or __builtin_unreachable) executes a trap instruction
+# (no runtime library needed), and locals read before being written hold zero, not whatever
+# the stack held. Costs and effects measured in docs/performance.md.
+UB_FLAGS = (
+    "-fsanitize=return,unreachable", "-fsanitize-undefined-trap-on-error",
+    "-ftrivial-auto-var-init=zero",
+)  # fmt: skip
+SIGILL = 4  # what the trap raises
+TRAPPED = "undefined behaviour stopped at run time (e.g. the end of a value-returning function)"
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 # The build: both units with the precompiled prelude, the link check, then gold (a third of the
 # default linker's time). $1: the prepared toolchain folder, $2: the entry point's name.
 BUILD = f"""set -e
-g++ {" ".join(PCH_FLAGS)} -include "$1/prelude.h" -c candidate.cpp
+g++ {" ".join(PCH_FLAGS)} -include "$1/prelude.h" {" ".join(UB_FLAGS)} -c candidate.cpp
 g++ {" ".join(PCH_FLAGS)} -include "$1/prelude.h" -c test.cpp
 "$1/linkcheck" candidate.o test.o "$2"
 g++ -fuse-ld=gold -o main test.o candidate.o -lcrypto
@@ -88,6 +98,12 @@ class Cpp(LanguageSpec):
                 Step("run", ("./main",), self.run_timeout_s, proof=True),
             ),
         )
+
+    def classify(self, results: list[StepResult]) -> Verdict:
+        verdict = super().classify(results)
+        if verdict.status == "runtime_error" and results[-1].signal == SIGILL:
+            return Verdict("runtime_error", detail=TRAPPED)
+        return verdict
 
     def assertion_failed(self, result: StepResult) -> bool:
         return "Assertion" in result.stderr_tail and "failed" in result.stderr_tail

@@ -11,7 +11,7 @@ import time
 
 from .compile_server import serve_step, server_pids
 from .isolation import JOB_DIR, Isolation, mount_job_tmpfs, unmount_job_tmpfs
-from .process import DEFAULT_LIMITS, run_step
+from .process import DEFAULT_LIMITS, descendants, run_step
 
 
 def run_job(job: dict, toolchains: str, workdir: str | None) -> dict:
@@ -127,7 +127,7 @@ def _kill_descendants() -> None:
     me = os.getpid()
     keep = server_pids()
     while True:
-        children = [pid for pid in _descendants(me) if pid not in keep]
+        children = [pid for pid in descendants(me) if pid not in keep]
         if not children:
             return
         for pid in children:
@@ -142,25 +142,6 @@ def _reap() -> None:
         while os.waitpid(-1, os.WNOHANG)[0]:
             pass
     time.sleep(0.001)
-
-
-def _descendants(root: int) -> list[int]:
-    """Every process below `root`, from the kernel's child lists: cheap however busy the host."""
-    found, frontier = [], [root]
-    while frontier:
-        kids = _children(frontier.pop())
-        found.extend(kids)
-        frontier.extend(kids)
-    return found
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    with contextlib.suppress(OSError):  # the process is gone
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
-                kids.extend(int(child) for child in handle.read().split())
-    return kids
 
 
 def require_child_lists() -> None:

@@ -1,4 +1,12 @@
-"""One command of a job: run under resource limits and a deadline, its output tails kept."""
+"""One command of a job: run under resource limits and a time budget, its output tails kept.
+
+A step's `timeout_s` is time the step had the machine for: wall-clock time less the longest
+time one of its processes stood ready in the run queue while others had the CPU
+(/proc/PID/schedstat), or CPU time of all its processes, whichever is spent first. So a busy
+host does not turn a program that would finish into a timeout, and a program that waits (sleeps,
+blocks) still times out. The wall clock itself is a backstop, at WALL_FACTOR times the limit
+plus WALL_SLACK_S.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +30,8 @@ DEFAULT_LIMITS = {
 TAIL_BYTES = 4096
 EXIT_POLL_S = 0.1  # how often a step with open pipes is checked for having exited
 EXIT_GRACE_S = 0.2  # how long output is still read after the process itself exited
+WALL_FACTOR, WALL_SLACK_S = 3.0, 1.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 ADDR_NO_RANDOMIZE = 0x0040000  # personality(2): the same addresses in every run
 RLIMIT_MSGQUEUE = getattr(resource, "RLIMIT_MSGQUEUE", 12)
@@ -60,7 +70,8 @@ def run_step(step: dict, directory: str, toolchains: str, limits: dict, uid: int
         return step_result(step["phase"], 127, None, False, started, b"", str(exc).encode(), False)
     if proof:
         proof.hand_over(process.stdin)
-    stdout, stderr, timed_out, flooded = _collect(process, started + timeout, limits, proof)
+    budget = Budget(process.pid, timeout, started)
+    stdout, stderr, timed_out, flooded = _collect(process, budget, limits, proof)
     kill_group(process.pid)
     process.wait()
     code = process.returncode
@@ -135,8 +146,30 @@ def limiter(memory_mb: int | None, timeout: float, limits: dict, uid: int | None
     return apply
 
 
-def _collect(process: subprocess.Popen, deadline: float, limits: dict, proof: ProofReader | None):
-    """Read stdout and stderr until both close, the deadline passes or output floods; stdout
+class Budget:
+    """A step's time (see the module docstring), checked as its output is read."""
+
+    def __init__(self, pid: int, limit_s: float, started: float) -> None:
+        self.pid, self.limit_s, self.started = pid, limit_s, started
+        self.deadline = started + WALL_FACTOR * limit_s + WALL_SLACK_S
+        self.queued: dict[int, float] = {}  # the last queued time seen of each process
+
+    def spent(self, now: float) -> bool:
+        if now >= self.deadline:
+            return True
+        processes = [self.pid, *descendants(self.pid)]
+        for pid in processes:
+            self.queued[pid] = max(self.queued.get(pid, 0.0), _queued(pid))
+        return now - self.started - max(self.queued.values()) >= self.limit_s or (
+            sum(_cpu(pid) for pid in processes) >= self.limit_s
+        )
+
+    def wait_s(self, now: float) -> float:
+        return min(self.deadline - now, EXIT_POLL_S)
+
+
+def _collect(process: subprocess.Popen, budget: Budget, limits: dict, proof: ProofReader | None):
+    """Read stdout and stderr until both close, the budget is spent or output floods; stdout
     goes through `proof`, which picks out the lines that carry the step's token.
 
     Once the process has exited, its output is only drained for EXIT_GRACE_S: a background
@@ -149,16 +182,19 @@ def _collect(process: subprocess.Popen, deadline: float, limits: dict, proof: Pr
     with selectors.DefaultSelector() as selector:
         for stream in buffers:
             selector.register(stream, selectors.EVENT_READ)
+        checked = 0.0
         while selector.get_map():
             now = time.monotonic()
-            if now >= deadline:
-                timed_out = True
-                break
             if exited_at is None and process.poll() is not None:
                 exited_at = now
+            if exited_at is None and now - checked >= EXIT_POLL_S:
+                checked = now
+                if budget.spent(now):
+                    timed_out = True
+                    break
             if exited_at is not None and now - exited_at > EXIT_GRACE_S:
                 break
-            for key, _ in selector.select(min(deadline - now, EXIT_POLL_S)):
+            for key, _ in selector.select(budget.wait_s(now)):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     selector.unregister(key.fileobj)
@@ -172,14 +208,50 @@ def _collect(process: subprocess.Popen, deadline: float, limits: dict, proof: Pr
             if total > cap:
                 flooded = True
                 break
-    if not timed_out and not flooded:
-        try:
-            process.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            timed_out = True
+    while not timed_out and not flooded and process.poll() is None:
+        time.sleep(EXIT_POLL_S)  # its output is closed, but it still runs
+        timed_out = budget.spent(time.monotonic())
     process.stdout.close()
     process.stderr.close()
     return bytes(buffers[process.stdout]), bytes(buffers[process.stderr]), timed_out, flooded
+
+
+def _queued(pid: int) -> float:
+    """Seconds a process stood ready to run while others had the CPU (0 if unknown)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds of a process and of the children it reaped (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below `root`, from the kernel's child lists: cheap however busy the host."""
+    found, frontier = [], [root]
+    while frontier:
+        kids = _children(frontier.pop())
+        found.extend(kids)
+        frontier.extend(kids)
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    with contextlib.suppress(OSError):  # the process is gone
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                kids.extend(int(child) for child in handle.read().split())
+    return kids
 
 
 def kill_group(pgid: int) -> None:

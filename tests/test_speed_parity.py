@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,16 @@ def _serve(job, toolchains: str) -> dict:
         assert result is not None and time.monotonic() - started < 60
         made = sorted(str(p.relative_to(directory)) for p in Path(directory).rglob("*.class"))
     return {**result, "made": made}
+
+
+@pytest.mark.toolchain
+def test_java_compiles_go_through_the_compile_server(dataset, tmp_path: Path) -> None:
+    """In the job runner as it really runs (isolated workers, the server under a uid of its
+    own), a Java build is answered by the compile server, not a javac process."""
+    require_toolchain("java")
+    task = next(t for t in generation_tasks(dataset, ["java"]) if t.problem.number == 0)
+    _, job = program_job(Sample(task, 0, task.problem.canonical_solution), OPTIONS)
+    with LocalBackend(workers=1) as backend:
+        backend.prepare(["java"])
+        verdicts = list(backend.run([job, replace(job, id="again")]))
+    assert [verdict["steps"][0].get("served") for verdict in verdicts] == [True, True]

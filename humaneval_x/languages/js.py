@@ -1,8 +1,8 @@
-"""JavaScript: node with frozen built-ins; a trusted driver runs the tests apart from the code.
+"""JavaScript: a trusted driver freezes the built-ins and runs the tests apart from the code.
 
 The completion (candidate.js) and the canonical solution (reference.js, for the helpers the
-tests call) are modules of their own; drivers/js_driver.js loads them after freezing what the
-tests rely on, and runs the tests in a scope where `console` is its own and the entry point's
+tests call) are modules of their own; drivers/js_driver.js loads them after freezing the
+language's built-ins, and runs the tests in a scope where `console` is its own and the entry point's
 answers are checked to be plain data and copied. See docs/sandbox.md.
 """
 
@@ -39,12 +39,11 @@ class JavaScript(LanguageSpec):
         env = {"NODE_PATH": "{toolchains}/js/node_modules"}
         argv = (
             "{toolchains}/js/bin/node",
-            "--frozen-intrinsics",
             "--experimental-permission",  # no inspector, child processes or files beyond these
             "--allow-fs-read={workdir}/",
             "--allow-fs-read={toolchains}/js/node_modules/",
             "--allow-fs-write={workdir}/",
-            "--no-warnings",  # both are experimental features of node 20
+            "--no-warnings",  # the permission model is an experimental feature of node 20
             "--random-seed=42",  # Math.random gives the same numbers in every run
             "--max-old-space-size=1024",
             "--stack-size=8192",

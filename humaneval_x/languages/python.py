@@ -47,9 +47,9 @@ class Python(LanguageSpec):
             "reference.py": problem.prompt + problem.canonical_solution + "\n",
             "test.py": problem.test + "\n",
         }
-        # -s -P: no user site, no script folder on sys.path (what -I does, but -I would ignore
-        # PYTHONHASHSEED: string hashing, and so set order, is the same in every run).
-        argv = ("python3", "-s", "-P", "driver.py", entry_point(problem))
+        # -S -s -P: no site packages (the same modules in every sandbox), no script folder on
+        # sys.path; not -I, which would ignore PYTHONHASHSEED (the same set order every run).
+        argv = ("python3", "-S", "-s", "-P", "driver.py", entry_point(problem))
         step = Step("run", argv, self.run_timeout_s, env={"PYTHONHASHSEED": "0"}, proof=True)
         return Program(files=files, steps=(step,))
 

@@ -29,6 +29,8 @@ class CompileServer:
         limits = {**DEFAULT_LIMITS, "processes": 4096}
         self.answered = False
         self.answers, answers = os.pipe()  # its answers, apart from whatever the JVM prints
+        if uid is not None:  # the server opens it as /proc/self/fd/N, as its own uid
+            os.fchown(answers, uid, uid)
         try:
             self.process = subprocess.Popen(
                 [*argv, str(answers)], cwd="/", env={**BASE_ENV, "HOME": "/"},
@@ -129,8 +131,9 @@ def serve_step(step: dict, directory: str, toolchains: str, files: dict) -> dict
             _drop_server(key, usable=server.answered and server.process.poll() is not None)
             continue
         _write_made(directory, made)
-        return step_result(step["phase"], code, None, False, started, stdout.encode(),
-                       stderr.encode(), False)  # fmt: skip
+        result = step_result(step["phase"], code, None, False, started, stdout.encode(),
+                             stderr.encode(), False)  # fmt: skip
+        return {**result, "served": True}
     return None
 
 

@@ -208,9 +208,12 @@ def _collect(process: subprocess.Popen, budget: Budget, limits: dict, proof: Pro
             if total > cap:
                 flooded = True
                 break
-    while not timed_out and not flooded and process.poll() is None:
-        time.sleep(EXIT_POLL_S)  # its output is closed, but it still runs
-        timed_out = budget.spent(time.monotonic())
+    while not timed_out and not flooded:
+        try:
+            process.wait(EXIT_POLL_S)  # its output is closed; it may still run
+            break
+        except subprocess.TimeoutExpired:
+            timed_out = budget.spent(time.monotonic())
     process.stdout.close()
     process.stderr.close()
     return bytes(buffers[process.stdout]), bytes(buffers[process.stderr]), timed_out, flooded

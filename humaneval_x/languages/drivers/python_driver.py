@@ -1,6 +1,6 @@
 """humaneval-x test driver for Python: the tests run here, the completion in a child process.
 
-    python3 -s -P driver.py ENTRY     (PYTHONHASHSEED=0)
+    python3 -S -s -P driver.py ENTRY     (PYTHONHASHSEED=0)
 
 The child is forked before anything is read from stdin, gives its stdin up, runs
 candidate.py (the prompt and the completion) as __main__ and then answers calls of ENTRY
@@ -17,10 +17,8 @@ import builtins
 import ctypes
 import marshal
 import os
-import signal
 import struct
 import sys
-import traceback
 
 PLAIN = (type(None), bool, int, float, complex, str, bytes, tuple, list, dict, set, frozenset)
 FRAME = struct.Struct(">I")
@@ -29,6 +27,9 @@ FRAME = struct.Struct(">I")
 def main() -> None:
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: the child cannot read us
     entry = sys.argv[1]
+    tests = {"__name__": "__humaneval_x_tests__"}
+    # The reference first: the child then finds the modules the prompt imports loaded.
+    exec(compile(read("reference.py"), "reference.py", "exec"), tests)
     calls, answers = os.pipe(), os.pipe()
     child = os.fork()
     if child == 0:
@@ -39,12 +40,13 @@ def main() -> None:
     os.close(answers[1])
     token = sys.stdin.buffer.read().strip().decode("ascii", "replace")
     proxy = Proxy(entry, calls[1], answers[0], child, token)
-    tests = {"__name__": "__humaneval_x_tests__"}
-    exec(compile(read("reference.py"), "reference.py", "exec"), tests)
     tests[entry] = proxy
     exec(compile(read("test.py"), "test.py", "exec"), tests)
     proxy.finish()
     report(token, "done")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # no interpreter teardown: the tests are over
 
 
 def read(name: str) -> str:
@@ -57,11 +59,8 @@ def report(token: str, event: str, detail: str = "") -> None:
 
 
 def send(fd: int, payload: object) -> None:
+    """One frame: a length, then the marshal data."""
     data = marshal.dumps(payload)
-    os.write(fd, FRAME.pack(len(data)) + data) if len(data) < 65536 else write_all(fd, data)
-
-
-def write_all(fd: int, data: bytes) -> None:
     view = memoryview(FRAME.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view) :]
@@ -93,11 +92,15 @@ def serve(calls: int, answers: int, entry: str) -> None:
     while True:
         try:
             args, kwargs = receive(calls)
-        except EOFError:
-            sys.exit(0)
+        except EOFError:  # the tests are over: end without the interpreter's slow teardown
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         try:
             answer = program[entry](*args, **kwargs)
         except Exception as exc:
+            import traceback  # only now: it costs a tenth of the start-up
+
             traceback.print_exc()
             send(answers, ("raise", type(exc).__name__, str(exc)[:2000]))
             continue
@@ -128,9 +131,8 @@ class Proxy:
             if not (isinstance(error, type) and issubclass(error, Exception)):
                 error = RuntimeError
             raise error(reply[2])
-        report(
-            self.token, "reject", f"{self.entry} answered a {reply[-1]!s:.100}, not a plain value"
-        )
+        answered = reply[1] if kind == "reject" else type(reply[1]).__name__
+        report(self.token, "reject", f"{self.entry} answered a {answered:.100}, not a plain value")
         sys.exit(1)
 
     def finish(self) -> None:
@@ -150,6 +152,8 @@ class Proxy:
         """End this process as the child ended: the same exit code or signal."""
         sys.stdout.flush()
         if os.WIFSIGNALED(status):
+            import signal  # only now: it costs a tenth of the start-up
+
             signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
             os.kill(os.getpid(), os.WTERMSIG(status))
         os._exit(os.waitstatus_to_exitcode(status))

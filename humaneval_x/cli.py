@@ -47,6 +47,8 @@ MODULE_COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    if getattr(args, "ray_address", None):  # the Ray backend's one setting: $RAY_ADDRESS
+        os.environ["RAY_ADDRESS"] = args.ray_address
     try:
         return args.handler(args)
     except (InputError, SandboxUnavailable) as exc:
@@ -139,7 +141,10 @@ def _add_sandbox(parser: argparse.ArgumentParser) -> None:
                         default="auto",
                         help="where programs run (auto: docker when a daemon answers)")  # fmt: skip
     parser.add_argument("--workers", type=argument(COUNT), default=None,
-                        help="parallel jobs (default: cores)")  # fmt: skip
+                        help="parallel jobs (default: cores; --sandbox ray: per node)")  # fmt: skip
+    parser.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="--sandbox ray: the cluster (default: $RAY_ADDRESS, "
+                        "else auto)")  # fmt: skip
     parser.add_argument("--no-cache", action="store_true",
                         help="run every program, also those judged before")  # fmt: skip
     parser.add_argument("--timeout", type=argument(SECONDS), default=None, metavar="S",

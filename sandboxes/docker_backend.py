@@ -7,8 +7,9 @@ job directories, memory (swap included), CPU and pid limits and no-new-privilege
 is root with only the capabilities it needs to run each job as the unprivileged uid of the
 container's host-wide slot (and the compile servers as another), so no two containers of any
 run on the host share a uid. A pool of containers per language is kept for the whole run; at
-most `workers` jobs run at once. A container that dies or stops answering is replaced and its
-job retried once.
+most `workers` jobs run at once, across concurrent run() calls too (the Ray backend's node
+actors make such calls). A container that dies or stops answering is replaced and its job
+retried once.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ class DockerBackend(Backend):
         self._idle: dict[str, list[_Sandbox]] = defaultdict(list)
         self._live: set[_Sandbox] = set()
         self._lock = threading.Lock()
+        self._running = threading.BoundedSemaphore(self.workers)  # across concurrent run() calls
         self._closed = False
         _BACKENDS.add(self)
 
@@ -219,7 +221,9 @@ class DockerBackend(Backend):
     def run(self, jobs: list[Job]) -> Iterator[dict]:
         if not jobs:
             return
-        self.prepare(sorted({job.language for job in jobs}))
+        missing = sorted({job.language for job in jobs} - self._images.keys())
+        if missing:
+            self.prepare(missing)
         pending = deque(jobs)
         verdicts: queue.Queue[dict | None] = queue.Queue()
         stop = threading.Event()
@@ -278,14 +282,16 @@ class DockerBackend(Backend):
     def _drain(self, pending: deque[Job], verdicts: queue.Queue, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
-                try:
-                    job = pending.popleft()
-                except IndexError:
-                    return
-                try:
-                    verdicts.put(self._judge(job))
-                except Exception as exc:  # a worker thread must not lose its job
-                    verdicts.put({"id": job.id, "steps": [], "error": f"docker backend: {exc!r}"})
+                with self._running:  # a job is taken only when it can start
+                    try:
+                        job = pending.popleft()
+                    except IndexError:
+                        return
+                    try:
+                        verdicts.put(self._judge(job))
+                    except Exception as exc:  # a worker thread must not lose its job
+                        error = f"docker backend: {exc!r}"
+                        verdicts.put({"id": job.id, "steps": [], "error": error})
         finally:
             verdicts.put(None)
 

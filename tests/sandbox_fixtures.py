@@ -15,7 +15,11 @@ from humaneval_x.samples import Sample
 from humaneval_x.tasks import Task, build_tasks
 from sandboxes.backend import Backend, SandboxUnavailable
 
-REQUIRE_ENV = {"docker": "HUMANEVAL_X_REQUIRE_DOCKER", "local": "HUMANEVAL_X_REQUIRE_TOOLCHAINS"}
+REQUIRE_ENV = {
+    "docker": "HUMANEVAL_X_REQUIRE_DOCKER",
+    "local": "HUMANEVAL_X_REQUIRE_TOOLCHAINS",
+    "ray": "HUMANEVAL_X_REQUIRE_RAY",
+}
 PROBLEM = 53  # add(x, y): a one-line canonical solution in every language
 SANDBOX_UIDS = range(60000, 62000)  # compile servers' and jobs' uids, one pair per host slot
 

@@ -16,14 +16,14 @@ LIMIT ?=
 RUN ?= reference-$(TASK)
 OUT ?= results/$(RUN)
 
-.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf need-data need-tokenizer
+.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf ray-overhead cluster-up cluster-down need-data need-tokenizer
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,codegeex,openai,transformers]'
+	$(BIN)/pip install -q -e '.[dev,codegeex,openai,transformers,ray]'
 	touch $@
 
 host-toolchains:
@@ -123,7 +123,24 @@ base-image:
 sandboxes: venv base-image
 	$(BIN)/python -m sandboxes.images build
 
-## Execution speed: per-sample baseline vs local and Docker backends (docs/performance.md).
+## Execution speed: per-sample baseline vs local, Docker and Ray backends (docs/performance.md).
 PERF_BACKENDS ?= local,docker
 perf: venv host-toolchains
 	$(BIN)/python bench/perf.py --backends $(PERF_BACKENDS) --languages $(LANGUAGES)
+
+## The Ray backend against Docker: interleaved canonical sweeps, dispatch cost, job costs.
+ray-overhead: venv
+	$(BIN)/python bench/ray_overhead.py --languages $(LANGUAGES)
+
+## A Ray cluster for --sandbox ray: this machine as its head (CPUS=N: cores it offers, default
+## all). Other machines join with `ray start --address HEAD_IP:$(RAY_PORT)` (the package and the
+## sandbox images installed there too); `make cluster-down` stops this machine's Ray processes.
+RAY_PORT ?= 6379
+CPUS ?=
+cluster-up: venv
+	$(BIN)/ray start --head --port $(RAY_PORT) --include-dashboard=false --disable-usage-stats \
+		$(if $(CPUS),--num-cpus $(CPUS))
+	@echo "cluster up: humaneval-x bench|evaluate|doctor ... --sandbox ray (--ray-address auto)"
+
+cluster-down: venv
+	$(BIN)/ray stop

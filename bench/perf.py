@@ -1,13 +1,15 @@
-"""Speed of the harness: the per-sample baseline against the local and Docker backends.
+"""Speed of the harness: the per-sample baseline against the local, Docker and Ray backends.
 
 Two sample sets: the canonical sweep (one canonical solution per problem) and a duplicate-heavy
 set (n samples per problem drawn from two distinct completions, as low-temperature sampling
 gives). Each backend starts from an empty verdict cache, so it measures within-run reuse only.
 The baseline runs each sample on its own; on the duplicate set it is extrapolated from its
 canonical per-sample times (it reuses nothing, so it is linear in samples) unless
---baseline-duplicates asks to run it.
+--baseline-duplicates asks to run it. The Ray backend joins $RAY_ADDRESS, or a one-node
+cluster started here with this machine's cores (bench/ray_overhead.py compares it with Docker
+in interleaved rounds).
 
-    python bench/perf.py [--backends local,docker] [--languages python,cpp] [--n 20]
+    python bench/perf.py [--backends local,docker,ray] [--languages python,cpp] [--n 20]
 """
 
 from __future__ import annotations
@@ -204,7 +206,7 @@ def _same(statuses: dict, reference: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="local,docker", help="local, docker or both")
+    parser.add_argument("--backends", default="local,docker", help="of local, docker, ray")
     parser.add_argument("--languages", default=",".join(LANGUAGE_KEYS))
     parser.add_argument("--n", type=int, default=20, help="samples per problem, duplicate set")
     parser.add_argument("--workers", type=int, default=None, help="parallel jobs (default: cores)")
@@ -216,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.backends = [b for b in args.backends.split(",") if b]
     args.languages = [lang for lang in args.languages.split(",") if lang]
+    if "ray" in args.backends:
+        from bench.ray_overhead import ensure_cluster
+
+        ensure_cluster()
     timings = measure(args)
     print(format_tables(timings, args))
     if args.json:

@@ -58,6 +58,10 @@ class NodeSandbox:
         with self._serial:
             return list(self.backend.run(jobs))
 
+    def ping(self, jobs: list[Job]) -> int:
+        """A chunk's trip without running it: the driver's dispatch cost (bench/ray_overhead.py)."""
+        return len(jobs)
+
     def sandboxes(self) -> list[dict]:
         """The slot and container of each live Docker sandbox (none for the local backend)."""
         live = list(getattr(self.backend, "_live", ()))

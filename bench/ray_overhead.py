@@ -87,8 +87,15 @@ def dispatch_cost(samples: list[Sample], chunk: int, trips: int = 200) -> dict:
             "pipelined_ms": round(pipelined * 1000, 2)}  # fmt: skip
 
 
-def statuses(rows: list[dict]) -> dict:
-    return {(row["task_id"], row["completion_id"]): row["status"] for row in rows}
+def _differences(docker: dict, ray: dict) -> dict[str, str]:
+    """Samples whose verdicts differ: each backend's status and the end of its stderr."""
+
+    def said(row: dict | None) -> str:
+        return "none" if row is None else f"{row['status']} ({row['stderr_tail'][-300:]!r})"
+
+    return {f"{key[0]}#{key[1]}": f"docker {said(row)}; ray {said(ray.get(key))}"
+            for key, row in docker.items()
+            if ray.get(key) is None or ray[key]["status"] != row["status"]}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,9 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         walls, seen = {}, {}
         for name in order:
             walls[name], rows = sweep(name, samples, args.workers, args.chunk)
-            seen[name] = statuses(rows)
-        same = seen["docker"] == seen["ray"]
-        report["rounds"].append({**walls, "ratio": walls["ray"] / walls["docker"], "same": same})
+            seen[name] = {(row["task_id"], row["completion_id"]): row for row in rows}
+        differ = _differences(seen["docker"], seen["ray"])
+        ratio = walls["ray"] / walls["docker"]
+        report["rounds"].append({**walls, "ratio": ratio, "same": not differ, "differ": differ})
     medians = {name: statistics.median(r[name] for r in report["rounds"]) for name in seen}
     report["median"] = {**medians, "ratio": medians["ray"] / medians["docker"]}
     report["dispatch"] = dispatch_cost(samples, args.chunk)
@@ -135,6 +143,9 @@ def format_report(report: dict) -> str:
     for number, r in enumerate(report["rounds"], 1):
         lines.append(f"| {number} | {r['docker']:.1f} | {r['ray']:.1f} | {r['ratio']:.3f} | "
                      f"{'yes' if r['same'] else 'no'} |")  # fmt: skip
+    for number, r in enumerate(report["rounds"], 1):
+        for key, what in r["differ"].items():
+            lines.append(f"round {number}: {key}: {what}")
     m = report["median"]
     lines.append(f"| median | {m['docker']:.1f} | {m['ray']:.1f} | {m['ratio']:.3f} | |")
     d = report["dispatch"]

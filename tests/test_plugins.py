@@ -27,14 +27,14 @@ PARSE = (
 
 def test_runners_backends_and_commands_are_registered() -> None:
     assert plugins.names(plugins.RUNNERS) == ["codegeex", "openai", "reference", "transformers"]
-    assert plugins.names(plugins.BACKENDS) == ["docker", "local"]
+    assert plugins.names(plugins.BACKENDS) == ["docker", "local", "ray"]
     assert plugins.names(plugins.COMMANDS) == ["convert-checkpoint"]
     assert plugins.backend_class("local").name == "local"
     assert plugins.command("convert-checkpoint").HELP
 
 
 def test_an_unknown_plugin_names_the_known_ones() -> None:
-    with pytest.raises(InputError, match="known: docker, local"):
+    with pytest.raises(InputError, match="known: docker, local, ray"):
         plugins.backend_class("cloud")
 
 

@@ -8,7 +8,7 @@ language's cost per program (a Docker sweep of that language alone: wall time x 
 programs). Without $RAY_ADDRESS, the Ray backend runs on a one-node cluster started in this
 process with this machine's cores, so both backends have the same cores.
 
-    python bench/ray_overhead.py [--rounds 3] [--languages python,cpp] [--chunk 4] [--json F]
+    python bench/ray_overhead.py [--rounds 3] [--languages python,cpp] [--every N] [--chunk 4]
 """
 
 from __future__ import annotations
@@ -104,12 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--languages", default=",".join(LANGUAGE_KEYS))
     parser.add_argument("--workers", type=int, default=None, help="per node (default: cores)")
     parser.add_argument("--chunk", type=int, default=4, help="jobs per Ray call")
+    parser.add_argument("--every", type=int, default=1, help="only problems numbered 0 mod N")
     parser.add_argument("--skip-costs", action="store_true", help="no per-language sweeps")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     languages = [lang for lang in args.languages.split(",") if lang]
     dataset = load_dataset(languages)
-    tasks = generation_tasks(dataset, languages)
+    tasks = [t for t in generation_tasks(dataset, languages) if t.problem.number % args.every == 0]
     samples = [Sample(task, 0, task.problem.canonical_solution) for task in tasks]
     ensure_cluster()
     report: dict = {"programs": len(samples), "cores": os.cpu_count(), "rounds": []}

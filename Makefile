@@ -16,7 +16,7 @@ LIMIT ?=
 RUN ?= reference-$(TASK)
 OUT ?= results/$(RUN)
 
-.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf need-data need-tokenizer
+.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf perf-before need-data need-tokenizer
 
 venv: $(VENV)/.installed
 
@@ -127,3 +127,13 @@ sandboxes: venv base-image
 PERF_BACKENDS ?= local,docker
 perf: venv host-toolchains
 	$(BIN)/python bench/perf.py --backends $(PERF_BACKENDS) --languages $(LANGUAGES)
+
+## What a change cost: the canonical sweep of BEFORE (a git ref, checked out into build/before)
+## and of this checkout, alternated ROUNDS times on one backend (bench/before_after.py).
+BEFORE ?= main
+ROUNDS ?= 3
+PERF_BACKEND ?= local
+perf-before: venv host-toolchains
+	rm -rf build/before && git worktree prune && git worktree add --detach build/before $(BEFORE)
+	$(BIN)/python bench/before_after.py --before build/before --backend $(PERF_BACKEND) \
+		--languages $(LANGUAGES) --rounds $(ROUNDS) --per-language

@@ -14,7 +14,10 @@ from humaneval_x.tasks import Task
 from sandboxes.backend import Backend, Job, Step
 
 SANDBOX = {"backend": "fake", "images": {}, "toolchains": {"python": "Python 3"}}
-PASSED = {"phase": "run", "exit_code": 0, "signal": None, "timed_out": False, "duration_s": 0.1}
+PASSED = {  # a run whose driver reported the end of its tests (the proof channel)
+    "phase": "run", "exit_code": 0, "signal": None, "timed_out": False, "duration_s": 0.1,
+    "events": [["done", ""]],
+}  # fmt: skip
 
 
 class FakeBackend(Backend):

@@ -16,7 +16,7 @@ LIMIT ?=
 RUN ?= reference-$(TASK)
 OUT ?= results/$(RUN)
 
-.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf ray-overhead cluster-up cluster-down need-data need-tokenizer
+.PHONY: venv host-toolchains bench doctor evaluate test lint clean compare leaderboard codegeex-tiny generate translate bench-codegeex decode-speed base-image sandboxes perf perf-before ray-overhead cluster-up cluster-down need-data need-tokenizer
 
 venv: $(VENV)/.installed
 
@@ -144,3 +144,13 @@ cluster-up: venv
 
 cluster-down: venv
 	$(BIN)/ray stop
+
+## What a change cost: the canonical sweep of BEFORE (a git ref, checked out into build/before)
+## and of this checkout, alternated ROUNDS times on one backend (bench/before_after.py).
+BEFORE ?= main
+ROUNDS ?= 3
+PERF_BACKEND ?= local
+perf-before: venv host-toolchains
+	rm -rf build/before && git worktree prune && git worktree add --detach build/before $(BEFORE)
+	$(BIN)/python bench/before_after.py --before build/before --backend $(PERF_BACKEND) \
+		--languages $(LANGUAGES) --rounds $(ROUNDS) --per-language

@@ -35,7 +35,7 @@ def baseline_job(job: Job, index: int) -> Job:
     if job.language == "cpp":  # the prelude parsed in each unit, the default linker
         plain = BUILD.replace(' -include "$1/prelude.h"', "").replace(" -fuse-ld=gold", "")
         files["build.sh"] = plain
-        for unit in ("candidate.cpp", "test.cpp"):
+        for unit in ("candidate.cpp", "tests.cpp"):
             files[unit] = PRELUDE + files[unit]
     return dataclasses.replace(job, id=f"{job.id}-{index}", files=files, steps=steps)
 

@@ -48,10 +48,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Member:
-    """One program of a batch job: run alone, after the shared build, with its own steps."""
+    """One program of a batch job: run alone, after the shared build, with its own steps, in
+    a directory holding the shared build's `binary` and the member's own `files`."""
 
     id: str
     steps: tuple[Step, ...]
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,11 @@ class Job:
         job = {"id": self.id, "files": self.files, "steps": steps, "limits": self.limits}
         if self.members:
             members = [
-                {"id": member.id, "steps": [_step_json(step) for step in member.steps]}
+                {
+                    "id": member.id,
+                    "files": member.files,
+                    "steps": [_step_json(step) for step in member.steps],
+                }
                 for member in self.members
             ]
             job.update(binary=self.binary, members=members)

@@ -14,7 +14,10 @@ from humaneval_x.tasks import Task
 from sandboxes.backend import Backend, Job, Step
 
 SANDBOX = {"backend": "fake", "images": {}, "toolchains": {"python": "Python 3"}}
-PASSED = {"phase": "run", "exit_code": 0, "signal": None, "timed_out": False, "duration_s": 0.1}
+PASSED = {  # a run whose driver reported the end of its tests (the proof channel)
+    "phase": "run", "exit_code": 0, "signal": None, "timed_out": False, "duration_s": 0.1,
+    "events": [["done", ""]],
+}  # fmt: skip
 
 
 class FakeBackend(Backend):
@@ -53,8 +56,29 @@ def samples(completions: list[str]) -> list[Sample]:
 def test_a_stored_verdict_comes_back_under_the_jobs_id(tmp_path: Path) -> None:
     cache = VerdictCache(tmp_path, SANDBOX)
     assert cache.get(job()) is None
-    cache.put(job(), {"id": "other", "steps": [PASSED], "error": None})
-    assert cache.get(job()) == {"id": "id-print(1)", "steps": [PASSED], "error": None}
+    cache.put(job(), [{"id": "other", "steps": [PASSED], "error": None}])
+    stored = {"id": "id-print(1)", "steps": [PASSED], "error": None, "repeats": 1}
+    assert cache.get(job()) == stored
+
+
+def test_a_verdict_is_stored_only_when_its_repeats_agree(tmp_path: Path) -> None:
+    cache = VerdictCache(tmp_path, SANDBOX)
+    failed = {**PASSED, "exit_code": 1}
+    cache.put(job(), [{"steps": [PASSED], "error": None}, {"steps": [failed], "error": None}])
+    assert cache.get(job()) is None
+    cache.put(job(), [{"steps": [PASSED], "error": None}] * 3)
+    assert cache.get(job(), repeats=3)["repeats"] == 3
+    assert cache.get(job(), repeats=4) is None  # held three times: not enough for four
+
+
+def test_a_timeout_that_did_not_get_its_cpu_time_is_not_stored(tmp_path: Path) -> None:
+    cache = VerdictCache(tmp_path, SANDBOX)
+    starved = {**PASSED, "exit_code": None, "timed_out": True, "limit_s": 10.0, "cpu_s": 0.5}
+    cache.put(job(), [{"steps": [starved], "error": None}])
+    assert cache.get(job()) is None
+    spent = {**starved, "cpu_s": 9.9}
+    cache.put(job(), [{"steps": [spent], "error": None}])
+    assert cache.get(job()) is not None
 
 
 def test_the_key_covers_the_program_and_the_sandbox(tmp_path: Path) -> None:
@@ -71,7 +95,7 @@ def test_the_key_covers_the_program_and_the_sandbox(tmp_path: Path) -> None:
 
 def test_sandbox_errors_are_not_stored(tmp_path: Path) -> None:
     cache = VerdictCache(tmp_path, SANDBOX)
-    cache.put(job(), {"id": job().id, "steps": [], "error": "job runner exited (1)"})
+    cache.put(job(), [{"id": job().id, "steps": [], "error": "job runner exited (1)"}])
     assert cache.get(job()) is None
 
 

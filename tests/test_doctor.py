@@ -27,7 +27,9 @@ def test_doctor_lists_the_broken_javascript_solutions_as_known(tmp_path, capsys)
     }
     assert all(a["known"] for a in report["anomalies"])
     assert "doctor: OK" in capsys.readouterr().out
-    limits = [limit["timeout_s"] for output in read_outputs(tmp_path).values()
+    outputs = [*read_outputs(tmp_path / "canonical").values(),
+               *read_outputs(tmp_path / "wrong").values()]  # fmt: skip
+    limits = [limit["timeout_s"] for output in outputs
               for limit in output["limits"] if limit["phase"] == "run"]  # fmt: skip
     assert min(limits) < 10.0  # calibrated, as evaluate's, not every language's fixed 10 s
     assert main(argv) == 0  # a second run judges afresh and agrees

@@ -1,7 +1,8 @@
 """Forged passes, in both backends: none may pass, and canonical controls in the same runs do.
 
 The catalogue is tests/forgeries.py. Further tests here: batch neighbours (a Rust member that
-declares its neighbours' test paths, a Go member whose initialisation panics), compile-server
+declares its neighbours' test paths, a Go member whose initialisation panics, C++ members that
+pick a neighbour's test or define a neighbour's entry point), compile-server
 tampering (a Java job that signals and tries to attach to the javac server), and IPC objects
 left for the next job.
 """
@@ -94,6 +95,40 @@ def test_a_batch_member_cannot_change_its_neighbours_verdicts(kind: str, tmp_pat
     assert [t for t in rust[1:] if statuses[t.task_id] == "passed"] == []
     assert [t for t in go[1:] if statuses[t.task_id] != "passed" and t.task_id != "Go/95"] == []
     assert statuses[go[0].task_id] == "runtime_error"
+
+
+# A wrong CPP/1 that defines CPP/0's entry point correctly and, from a constructor, asks for
+# the other test of its batch of two (CPP/0's); a CPP/3 that also defines CPP/4's, wrongly.
+CPP_PICKS_A_NEIGHBOUR = """    return {};
+}
+bool has_close_elements(vector<float> numbers, float threshold) {
+    for (size_t i = 0; i < numbers.size(); i++)
+        for (size_t j = i + 1; j < numbers.size(); j++)
+            if (abs(numbers[i] - numbers[j]) < threshold) return true;
+    return false;
+}
+__attribute__((constructor)) static void pick(int argc, char **argv, char **) {
+    if (argc > 1) argv[1][0] = argv[1][0] == '0' ? '1' : '0';
+}
+"""
+CPP_DEFINES_A_NEIGHBOUR = "float mean_absolute_deviation(vector<float> numbers) { return -1; }\n"
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_a_cpp_batch_member_runs_its_own_test_only(kind: str, tmp_path: Path) -> None:
+    dataset = load_data(kind)
+    cpp = {t.task_id: t for t in tasks_of_language(dataset, "cpp") if t.problem.number < 5}
+    completions = {task_id: t.problem.canonical_solution for task_id, t in cpp.items()}
+    completions["CPP/1"] = CPP_PICKS_A_NEIGHBOUR
+    completions["CPP/3"] += CPP_DEFINES_A_NEIGHBOUR
+    statuses = {}
+    with make_backend(kind, ["cpp"]) as backend:
+        for pair in (("CPP/0", "CPP/1"), ("CPP/3", "CPP/4")):  # each pair one batch
+            samples = [Sample(cpp[task_id], 1, completions[task_id]) for task_id in pair]
+            rows = judge(backend, samples, tmp_path / pair[0].replace("/", "-"), RUN_S)
+            statuses.update({task_id: row["status"] for (task_id, _), row in rows.items()})
+    expected = {"CPP/0": "passed", "CPP/1": "failed", "CPP/3": "passed", "CPP/4": "passed"}
+    assert statuses == expected
 
 
 def tasks_of_language(dataset, language: str):

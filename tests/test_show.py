@@ -44,7 +44,7 @@ def test_show_lists_the_samples_then_shows_one(run, capsys):
                  "--sandbox", "local", "--data-dir", str(data_dir())]) == 0  # fmt: skip
     shown = capsys.readouterr().out
     assert shown.startswith("Python/53 #1: failed, exit code 1")
-    assert "limits: run " in shown and "--- main.py ---\n" in shown
+    assert "limits: run " in shown and "--- candidate.py ---\n" in shown
     assert "def add(x: int, y: int)" in shown and WRONG.strip() in shown
     assert "[stdout]\nhello from the sample" in shown and "AssertionError" in shown
     assert "=== rerun: failed (recorded: failed) ===" in shown

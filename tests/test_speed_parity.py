@@ -60,7 +60,7 @@ def test_baseline_jobs_undo_every_trick(dataset) -> None:
         assert not any(step.server for step in plain.steps)
         assert "-include" not in argv and "prefer-dynamic" not in argv and "gold" not in argv
         assert "gotest" not in argv
-        units = ("candidate.cpp", "test.cpp") if language == "cpp" else ()
+        units = ("candidate.cpp", "tests.cpp") if language == "cpp" else ()
         for name, text in job.files.items():
             if name in units:
                 assert plain.files[name] == PRELUDE + text

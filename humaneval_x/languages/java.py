@@ -3,14 +3,14 @@
 No class of the completion can stand for a name the tests use (Arrays, List, ...): the tests'
 package holds only trusted classes, among them a `Solution` that forwards each method of the
 prompt to the completion's class and copies every answer into JDK values (Guard, in
-drivers/Driver.java), rejecting objects of the completion's own classes. Driver.main reads the
-token before any completion class loads and reports after the last assertion.
+sandboxes/java/driver/Driver.java, prepared once per toolchain), rejecting objects of the
+completion's own classes. Driver.main reads the token before any completion class loads and
+reports after the last assertion.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from humaneval_x.languages.base import LanguageSpec, Program
 from humaneval_x.problem import Problem
@@ -28,7 +28,11 @@ JAVAC_SERVER = (
     "--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
     "-cp", "{toolchains}/java", "JavacServer",
 )  # fmt: skip
-DRIVER = (Path(__file__).parent / "drivers" / "Driver.java").read_text(encoding="utf-8")
+# Driver and Guard, prepared; first on the class path, where no job can write.
+DRIVER_CLASSES = "{toolchains}/java/driver"
+# String concatenation compiled to StringBuilder calls: the same strings without the ~20 ms
+# that the JVM spends bootstrapping invokedynamic concatenation in every short run.
+JAVAC_FLAGS = ("-encoding", "UTF-8", "-nowarn", "-XDstringConcat=inline", "-cp", DRIVER_CLASSES)
 SOLUTION_CLASS = "\nclass Solution {"
 METHOD = re.compile(
     r"^[ \t]*public\s+([\w<>\[\],.? ]+?)\s+(\w+)\s*\(([^)]*)\)\s*(throws\s+[\w., ]+?)?\s*\{", re.M
@@ -62,10 +66,9 @@ class Java(LanguageSpec):
             "Solution.java": "package humaneval_x.solution;\n" + solution + completion + "\n",
             "Main.java": "package humaneval_x.test;\n" + imports + problem.test + "\n",
             "Forwarder.java": "package humaneval_x.test;\n" + imports + _forwarder(problem.prompt),
-            "Driver.java": DRIVER,
         }
-        compile_argv = ("javac", "-J-Xmx1g", "-encoding", "UTF-8", "-nowarn", "-d", ".", *files)
-        run_argv = ("java", *JVM_FLAGS, "-cp", ".", "humaneval_x.test.Driver")
+        compile_argv = ("javac", "-J-Xmx1g", *JAVAC_FLAGS, "-d", ".", *files)
+        run_argv = ("java", *JVM_FLAGS, "-cp", f"{DRIVER_CLASSES}:.", "humaneval_x.test.Driver")
         return Program(
             files=files,
             steps=(

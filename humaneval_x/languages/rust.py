@@ -4,8 +4,9 @@ The dataset's tests live in a module of their own, `humaneval_x_test`, declared 
 completion (so none of its macros is in scope there) whose names are its own: the prompt's
 `use` lines, and for each function the tests call, a wrapper with the signature the dataset
 gives it, so a completion that shadows `String` or `Vec` gets a type error instead of its own
-`PartialEq`. A driver test, the only test the run selects (`--exact`), reads the token, calls
-each test of the dataset and reports `done` after the last one. Attributes that give symbols
+`PartialEq`. A driver test, the only test the run selects (`--exact`), hands the dataset's tests
+to the prepared crate humaneval_x_driver (sandboxes/rust/), which reads the token, calls each
+test and reports `done` after the last one. Attributes that give symbols
 a name of their choosing or place code in other sections (`no_mangle`, `link_section`, `asm!`)
 could run code before the driver or interpose the C library; programs using them are refused.
 
@@ -23,7 +24,7 @@ from humaneval_x.languages.base import LanguageSpec, Program
 from humaneval_x.problem import Problem
 from sandboxes.backend import Job, Member, Step, StepResult
 
-CRATES = ("rand", "regex", "md5")
+CRATES = ("rand", "regex", "md5", "humaneval_x_driver")  # the last: sandboxes/rust/
 # Words that may make a program behave differently as a module of a batch crate than as a
 # crate of its own (crate-level attributes, paths through the crate root or a parent, items
 # global to a binary, external crates and files); programs whose own text has one are built
@@ -182,30 +183,9 @@ def _with_driver(test: str, tests: list[str]) -> str:
 
 
 def _driver(tests: list[str]) -> str:
-    """The one test a run selects: token first, then the dataset's tests, then `done`."""
-    calls = ", ".join(tests)
-    done = '"done"' if tests else '"fail no test of the dataset is in effect"'
+    """The one test a run selects: sandboxes/rust/humaneval_x_driver.rs runs the dataset's."""
     return f"""    #[test]
     fn humaneval_x_driver() {{
-        use std::io::{{Read, Write}};
-        let mut token = String::new();
-        let _ = std::io::stdin().read_to_string(&mut token);
-        let report = |event: &str| {{
-            let line = format!("\\nHUMANEVAL_X {{}} {{}}\\n", token.trim(), event);
-            let _ = std::io::stdout().write_all(line.as_bytes());
-            let _ = std::io::stdout().flush();
-        }};
-        let tests: &[fn()] = &[{calls}];
-        for test in tests {{
-            if let Err(panic) = std::panic::catch_unwind(*test) {{
-                let text = panic.downcast_ref::<String>().cloned();
-                let text = text.or_else(|| panic.downcast_ref::<&str>().map(|t| t.to_string()));
-                if text.unwrap_or_default().starts_with("assertion") {{
-                    report("fail an assertion did not hold");
-                }}
-                std::panic::resume_unwind(panic);
-            }}
-        }}
-        report({done});
+        ::humaneval_x_driver::drive(&[{", ".join(tests)}]);
     }}
 """

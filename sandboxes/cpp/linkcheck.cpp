@@ -1,6 +1,6 @@
 // linkcheck: refuse a completion's object file that could reach the tests' object at link time.
 //
-//   linkcheck CANDIDATE.o TEST.o ENTRY    (the job's token on stdin)
+//   linkcheck CANDIDATE.o TESTS.o ENTRY INDEX    (the job's token on stdin)
 //
 // The tests and the completion are compiled as two translation units, so no macro, overload or
 // specialisation of the completion is seen by the tests. What is left is the link: a symbol of
@@ -11,8 +11,15 @@
 // ENTRY that the tests' object needs) and otherwise only C++ names that the tests' object does
 // not use and that are not in the standard library's namespaces. A refusal is reported as
 // `tamper` through the proof channel (stdout) and exits 1; a completion that defines main gets
-// the compile error one translation unit would have given. Build: g++ -O2 -o linkcheck
-// linkcheck.cpp (sandboxes/cpp/prepare.sh).
+// the compile error one translation unit would have given.
+//
+// The tests' object may hold the tests of several problems (a batch), each in namespace
+// humaneval_x_<i>, with -ffunction-sections, and their entry points declared weak. INDEX
+// names this program's problem: the entry-point symbols that its test's sections refer to
+// must be defined by the completion (or the build fails as the linker would have failed it),
+// and the weak references of the other problems' tests are not this program's concern (they
+// are never called in its process). Build: g++ -O2 -o linkcheck linkcheck.cpp
+// (sandboxes/cpp/prepare.sh).
 #include <elf.h>
 #include <string.h>
 
@@ -36,6 +43,8 @@ struct Object {
     std::vector<std::string> sections;
     std::vector<Elf64_Shdr> headers;
     std::vector<Symbol> symbols;
+    // For each relocation section: the section it applies to, and the symbols it refers to.
+    std::vector<std::pair<size_t, std::vector<size_t>>> relocations;
 };
 
 bool load(const std::string& path, Object& object) {
@@ -59,6 +68,16 @@ bool load(const std::string& path, Object& object) {
     for (size_t i = 0; i < header->e_shnum; i++) {
         object.headers.push_back(sections[i]);
         object.sections.push_back(text(sections[header->e_shstrndx], sections[i].sh_name));
+    }
+    for (const Elf64_Shdr& table : object.headers) {
+        if (table.sh_type != SHT_RELA || table.sh_info >= object.headers.size()) continue;
+        if (table.sh_offset + table.sh_size > data.size()) return false;
+        const auto* entries = reinterpret_cast<const Elf64_Rela*>(data.data() + table.sh_offset);
+        std::vector<size_t> targets;
+        for (size_t i = 0; i < table.sh_size / sizeof(Elf64_Rela); i++) {
+            targets.push_back(ELF64_R_SYM(entries[i].r_info));
+        }
+        object.relocations.emplace_back(table.sh_info, targets);
     }
     for (const Elf64_Shdr& table : object.headers) {
         if (table.sh_type != SHT_SYMTAB || table.sh_link >= object.headers.size()) continue;
@@ -97,7 +116,23 @@ bool reserved(const std::string& name) {
     return false;
 }
 
-std::string refusal(const Object& candidate, const Object& tests, const std::string& entry) {
+// The symbols that the sections of problem `index`'s test (namespace humaneval_x_<index>, in
+// an anonymous namespace) refer to.
+std::set<std::string> referenced_by(const Object& tests, const std::string& index) {
+    const std::string space = "humaneval_x_" + index;
+    const std::string mangled = std::to_string(space.size()) + space;
+    std::set<std::string> names;
+    for (const auto& [section, targets] : tests.relocations) {
+        if (tests.sections[section].find(mangled) == std::string::npos) continue;
+        for (size_t target : targets) {
+            if (target < tests.symbols.size()) names.insert(tests.symbols[target].name);
+        }
+    }
+    return names;
+}
+
+std::string refusal(const Object& candidate, const Object& tests, const std::string& entry,
+                    const std::set<std::string>& own) {
     for (size_t i = 0; i < candidate.headers.size(); i++) {
         const std::string& name = candidate.sections[i];
         if (candidate.headers[i].sh_type == SHT_PREINIT_ARRAY || name.rfind(".preinit_array", 0) == 0 ||
@@ -108,8 +143,11 @@ std::string refusal(const Object& candidate, const Object& tests, const std::str
     std::set<std::string> needed, weak;
     for (const Symbol& symbol : tests.symbols) {
         if (!external(symbol)) continue;
-        if (!symbol.defined) needed.insert(symbol.name);
-        else if (symbol.bind == STB_WEAK) weak.insert(symbol.name);
+        if (!symbol.defined && (symbol.bind != STB_WEAK || own.count(symbol.name))) {
+            needed.insert(symbol.name);
+        } else if (symbol.defined && symbol.bind == STB_WEAK) {
+            weak.insert(symbol.name);
+        }
     }
     const std::string entry_prefix = "_Z" + std::to_string(entry.size()) + entry;
     for (const Symbol& symbol : candidate.symbols) {
@@ -127,11 +165,30 @@ std::string refusal(const Object& candidate, const Object& tests, const std::str
     return "";
 }
 
+// The entry-point symbols that the program's test refers to and the completion does not
+// define: what the linker would have reported as undefined references.
+std::vector<std::string> missing(const Object& candidate, const Object& tests,
+                                 const std::string& entry, const std::set<std::string>& own) {
+    const std::string entry_prefix = "_Z" + std::to_string(entry.size()) + entry;
+    std::set<std::string> defined;
+    for (const Symbol& symbol : candidate.symbols) {
+        if (symbol.defined && symbol.bind == STB_GLOBAL) defined.insert(symbol.name);
+    }
+    std::vector<std::string> names;
+    for (const Symbol& symbol : tests.symbols) {
+        if (symbol.defined || !own.count(symbol.name) || symbol.name.rfind(entry_prefix, 0) != 0) {
+            continue;
+        }
+        if (!defined.count(symbol.name)) names.push_back(symbol.name);
+    }
+    return names;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 4) {
-        std::cerr << "usage: linkcheck CANDIDATE.o TEST.o ENTRY\n";
+    if (argc != 5) {
+        std::cerr << "usage: linkcheck CANDIDATE.o TESTS.o ENTRY INDEX\n";
         return 2;
     }
     Object candidate, tests;
@@ -145,8 +202,15 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    std::string reason = refusal(candidate, tests, argv[3]);
-    if (reason.empty()) return 0;
+    const std::set<std::string> own = referenced_by(tests, argv[4]);
+    std::string reason = refusal(candidate, tests, argv[3], own);
+    if (reason.empty()) {
+        std::vector<std::string> undefined = missing(candidate, tests, argv[3], own);
+        for (const std::string& name : undefined) {
+            std::cerr << "error: undefined reference to `" << name << "'\n";
+        }
+        return undefined.empty() ? 0 : 1;
+    }
     std::string token;
     std::getline(std::cin, token);
     std::cout << "\nHUMANEVAL_X " << token << " tamper the completion's object file is refused: "

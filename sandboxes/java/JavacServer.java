@@ -11,7 +11,7 @@
 // would write them.
 // Each request gets a fresh compilation task; the file manager, which caches the platform's
 // classes, is shared, and holds no sources or classes of a request (they stay in memory, in
-// the request's own wrapper). The server reads and writes no files and never runs the code it
+// the request's own wrapper); its class path is the request's -cp (prepared folders). The server reads and writes no files and never runs the code it
 // compiles (annotation processing is off). At start it makes itself
 // non-dumpable, so programs of the same uid can neither ptrace it nor open its /proc files.
 
@@ -76,13 +76,19 @@ public final class JavacServer {
             throws IOException {
         List<String> options = new ArrayList<>(List.of("-proc:none"));
         List<JavaFileObject> sources = new ArrayList<>();
-        for (String arg : argv) {
+        List<File> classPath = new ArrayList<>();
+        for (int i = 0; i < argv.size(); i++) {
+            String arg = argv.get(i);
             if (arg.endsWith(".java") && files.containsKey(arg)) {
                 sources.add(new Source(arg, files.get(arg)));
+            } else if ((arg.equals("-cp") || arg.equals("-classpath")) && i + 1 < argv.size()) {
+                for (String entry : argv.get(++i).split(":")) classPath.add(new File(entry));
             } else {
                 options.add(arg);
             }
         }
+        // The shared file manager reads classes from the given folders only (prepared ones).
+        platform.setLocation(StandardLocation.CLASS_PATH, classPath);
         StringWriter log = new StringWriter();
         Map<String, byte[]> classes = new TreeMap<>();
         int exit;

@@ -113,7 +113,7 @@ def serve_step(step: dict, directory: str, toolchains: str, files: dict) -> dict
     into the job directory as the command would have written it.
     """
     key = tuple(expand(arg, toolchains, directory) for arg in step["server"])
-    args = _server_args(step["argv"][1:])
+    args = _server_args([expand(arg, toolchains, directory) for arg in step["argv"][1:]])
     started = time.monotonic()
     for _ in range(2):  # a server killed by an earlier job is restarted once
         if _servers.get(key, False) is None:

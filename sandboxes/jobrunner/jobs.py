@@ -18,7 +18,7 @@ def run_job(job: dict, toolchains: str, workdir: str | None) -> dict:
     """Run every step of one job in a fresh directory; stop at the first failing step.
 
     A batch job (with "members") builds first, then runs each member in a fresh directory of
-    its own with a copy of the built binary: what one member's program does to its folder or
+    its own with a copy of the built binary and the member's own files: what one member's program does to its folder or
     leaves running cannot reach the next. Its verdict has "members" (None if the build failed).
     """
     limits = {**DEFAULT_LIMITS, **job.get("limits", {})}
@@ -33,9 +33,10 @@ def run_job(job: dict, toolchains: str, workdir: str | None) -> dict:
     if binary is not None:
         members = []
         for member in job["members"]:
-            with _fresh_directory({}, workdir) as (directory, uid):
+            files = member.get("files", {})
+            with _fresh_directory(files, workdir) as (directory, uid):
                 _write_binary(os.path.join(directory, job["binary"]), binary, uid)
-                runs = _run_steps(member["steps"], {}, directory, toolchains, limits, uid)
+                runs = _run_steps(member["steps"], files, directory, toolchains, limits, uid)
             members.append({"id": member["id"], "steps": results + runs, "error": None})
     return {**verdict, "members": members}
 

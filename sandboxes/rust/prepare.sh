@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build the crates the Rust tests link against (regex and md5 from Debian's vendored
-# registry, rand from rand_compat.rs) into DEST, with Debian's rustc.
+# registry, rand from rand_compat.rs) and the tests' driver (humaneval_x_driver.rs) into DEST,
+# with Debian's rustc.
 set -eu
 dest=$(realpath -m "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,4 +35,6 @@ for crate in regex md5; do
 done
 rustc --edition 2021 --crate-type rlib --crate-name rand -C opt-level=2 \
     -o "$dest/librand.rlib" "$here/rand_compat.rs"
+rustc --edition 2021 --crate-type rlib --crate-name humaneval_x_driver -C opt-level=2 \
+    -o "$dest/libhumaneval_x_driver.rlib" "$here/humaneval_x_driver.rs"
 rustc --version > "$dest/VERSION"

@@ -1,13 +1,17 @@
-// humaneval-x test driver for Java: java -cp . humaneval_x.test.Driver
+// humaneval-x test driver for Java: java -cp {toolchains}/java/driver:. humaneval_x.test.Driver
 //
 // The tests (class Main, the dataset's own text) live in package humaneval_x.test, the completion
 // in package humaneval_x.solution, so no class of the completion can stand for a name the tests
 // use. `Solution` in this package forwards each method of the prompt to the completion's class
 // and passes the answer through Guard, which copies it into JDK values and rejects anything of
-// a class the completion could have written. main reads the token from stdin before any class of
-// the completion is loaded, runs Main.main, and writes the proof line after the last assertion.
+// a class the completion could have written. main reads the token from stdin and loads every
+// class of the tests from the job folder before any class of the completion is loaded (so no
+// class file the completion writes at run time can stand for one), runs Main.main, and writes
+// the proof line after the last assertion. Driver and Guard are built once, by prepare.sh, into
+// the prepared toolchain, which comes first on the class path and which no job can write.
 package humaneval_x.test;
 
+import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -30,6 +34,7 @@ public final class Driver {
         byte[] token = new String(System.in.readAllBytes(), StandardCharsets.US_ASCII).trim()
                 .getBytes(StandardCharsets.US_ASCII);
         FileOutputStream out = new FileOutputStream(FileDescriptor.out);
+        loadTests();
         try {
             Main.main(args);
         } catch (AssertionError failure) {
@@ -42,6 +47,20 @@ public final class Driver {
         }
         report(out, token, "done");
         Runtime.getRuntime().halt(0);
+    }
+
+    /** Loads (without initialising) every class the job's compile wrote for the tests. */
+    private static void loadTests() throws ClassNotFoundException {
+        String[] names = new File("humaneval_x/test").list();
+        if (names == null) return;
+        java.util.Arrays.sort(names);
+        ClassLoader loader = Driver.class.getClassLoader();
+        for (String name : names) {
+            if (name.endsWith(".class")) {
+                String className = name.substring(0, name.length() - ".class".length());
+                Class.forName("humaneval_x.test." + className, false, loader);
+            }
+        }
     }
 
     private static void report(FileOutputStream out, byte[] token, String event) {

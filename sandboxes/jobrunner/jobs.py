@@ -19,7 +19,8 @@ def run_job(job: dict, toolchains: str, workdir: str | None) -> dict:
 
     A batch job (with "members") builds first, then runs each member in a fresh directory of
     its own with a copy of the built binary and the member's own files: what one member's
-    program does to its folder or leaves running cannot reach the next. Its verdict has "members" (None if the build failed).
+    program does to its folder or leaves running cannot reach the next. Its verdict has
+    "members" (None if the build failed).
     """
     limits = {**DEFAULT_LIMITS, **job.get("limits", {})}
     with _fresh_directory(job["files"], workdir) as (directory, uid):

@@ -153,7 +153,7 @@ class RayBackend(Backend):
             "images": first.get("images", {}),
             "toolchains": first.get("toolchains", {}),
             "limits": {**limits, "node_backend": first.get("backend")},
-            "nodes": {node.node_id: node.description for node in described},
+            "nodes": {node.node_id: _published(node.description) for node in described},
         }
 
     def close(self) -> None:
@@ -197,6 +197,12 @@ class RayBackend(Backend):
             self._nodes.append(_Node(info["NodeID"], cpus, actor, lanes))
         if not self._nodes:
             raise SandboxUnavailable(f"the Ray cluster at {self.address} has no node with CPUs")
+
+
+def _published(description: dict) -> dict:
+    """A node's description without its host name and process id (kept for error messages):
+    summary.json is published."""
+    return {k: v for k, v in description.items() if k not in ("host", "pid")}
 
 
 def check_uniform(descriptions: dict[str, dict]) -> None:

@@ -101,6 +101,7 @@ def test_verdicts_equal_the_docker_backends(cluster, tmp_path: Path) -> None:
     assert described["limits"]["node_backend"] == "docker"
     for node in described["nodes"].values():
         assert node["images"] == described["images"] and node["workers"] == 1
+        assert "host" not in node and "pid" not in node  # summary.json is published
         assert set(node["toolchains"]) == set(LANGUAGE_KEYS)
     assert set(described["images"]) == set(LANGUAGE_KEYS)
 
